@@ -1,0 +1,84 @@
+/**
+ * The event envelope: CloudEvents 1.0 in structured JSON mode, one event per Kinesis record.
+ *
+ * Shared by the processor (which decodes and validates what arrives) and the producer client (which
+ * builds and validates what it sends), so both sides agree on every rule.
+ *
+ * Required: specversion ("1.0"), id, source, type. Used when present: time, subject, data.
+ * The Kinesis partition key is the subject: the entity whose events must stay in order.
+ * Idempotency key: source + id (CloudEvents: producers ensure source+id is unique per distinct event).
+ */
+import { z } from 'zod';
+
+export const SPEC_VERSION = '1.0';
+
+/** Kinesis' limit on one record (partition key + data), default quota. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_PARTITION_KEY_LENGTH = 256;
+
+export const cloudEventSchema = z
+  .looseObject({
+    specversion: z.literal(SPEC_VERSION, { message: `must be "${SPEC_VERSION}"` }),
+    id: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
+    source: z.string({ message: 'must be a non-empty URI-reference string' }).min(1, { message: 'must be a non-empty URI-reference string' }),
+    type: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
+    time: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }).optional(),
+    subject: z
+      .string({ message: 'must be a string' })
+      .min(1, { message: 'must not be empty' })
+      .max(MAX_PARTITION_KEY_LENGTH, { message: `must be at most ${MAX_PARTITION_KEY_LENGTH} characters (it is the partition key)` })
+      .optional(),
+    datacontenttype: z.string().optional(),
+    data: z.unknown().optional(),
+  });
+
+export type CloudEvent<TData = unknown> = Omit<z.infer<typeof cloudEventSchema>, 'data'> & { data?: TData };
+
+export type EnvelopeResult = { ok: true; event: CloudEvent } | { ok: false; reason: string };
+
+/** Validates a parsed JSON value as a CloudEvent; the reason names each bad field. */
+export function validateEnvelope(value: unknown): EnvelopeResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'envelope must be a JSON object' };
+  }
+  const result = cloudEventSchema.safeParse(value);
+  if (result.success) return { ok: true, event: result.data };
+  const reasons = result.error.issues.map((issue) => {
+    const field = issue.path.join('.') || 'envelope';
+    const missing = issue.code === 'invalid_type' && (value as Record<string, unknown>)[String(issue.path[0])] === undefined;
+    return missing ? `${field}: is required` : `${field}: ${issue.message}`;
+  });
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+/** Decodes one record's bytes (UTF-8 JSON) into a validated CloudEvent. */
+export function decodeEnvelope(bytes: Uint8Array): EnvelopeResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: 'record data is not valid UTF-8' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `record data is not JSON: ${(error as Error).message}` };
+  }
+  return validateEnvelope(parsed);
+}
+
+/** Encodes an event as the bytes of one Kinesis record. */
+export function encodeEnvelope(event: CloudEvent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(event));
+}
+
+/** The partition key that keeps an entity's events in order: the subject, else the id. */
+export function partitionKeyOf(event: CloudEvent): string {
+  return event.subject ?? event.id;
+}
+
+/** The idempotency key (CloudEvents uniqueness rule: source + id). */
+export function idempotencyKeyOf(event: Pick<CloudEvent, 'source' | 'id'>): string {
+  return `${event.source}#${event.id}`;
+}

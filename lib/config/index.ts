@@ -1,0 +1,33 @@
+/**
+ * The validated pipeline configuration and the names derived from it: the single source of truth
+ * shared by the stack, the local target, the CLI, the docs and the tests.
+ */
+import { pipelinesConfig } from './pipelines';
+import { parseConfig, type PipelineConfig, type PipelinesConfig } from './schema';
+
+export * from './schema';
+export * from './names';
+
+/** The configuration in `lib/config/pipelines.ts`, validated, with defaults filled in. */
+export function loadConfig(): PipelinesConfig {
+  return parseConfig(pipelinesConfig);
+}
+
+/** Looks a pipeline up by name, with an error that lists the valid names. */
+export function findPipeline(config: PipelinesConfig, name: string): PipelineConfig {
+  const pipeline = config.pipelines.find((p) => p.name === name);
+  if (!pipeline) {
+    throw new Error(`Unknown pipeline "${name}". Configured pipelines: ${config.pipelines.map((p) => p.name).join(', ')}`);
+  }
+  return pipeline;
+}
+
+/** The IteratorAge alarm threshold: explicit, or twice the latency objective. */
+export function iteratorAgeThresholdMs(pipeline: PipelineConfig): number {
+  return pipeline.alarms.iteratorAgeThresholdMs ?? pipeline.alarms.latencyObjectiveMs * 2;
+}
+
+/** How long an in-progress idempotency claim is honoured: explicit, or the processor timeout. */
+export function leaseSeconds(pipeline: PipelineConfig): number {
+  return pipeline.idempotency.leaseSeconds ?? pipeline.processor.timeoutSeconds;
+}

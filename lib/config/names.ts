@@ -1,0 +1,37 @@
+/**
+ * Physical names of every resource a pipeline owns, derived from the stack and pipeline names.
+ *
+ * Names are deterministic so that producers, the operator CLI and the local target find a
+ * pipeline's stream, queue and tables from the configuration alone (`--pipeline orders`), with no
+ * lookup of stack outputs. The stack outputs carry the same values for tools that prefer them.
+ */
+export interface PipelineResourceNames {
+  readonly streamName: string;
+  readonly dlqName: string;
+  readonly idempotencyTableName: string;
+  readonly functionName: string;
+  /** Only the `orders` action has a current-state table. */
+  readonly stateTableName: string;
+  /** Only the `telemetry` action has an alerts topic. */
+  readonly alertsTopicName: string;
+  /** Prefix of every alarm of the pipeline: `<prefix><AlarmKind>`. */
+  readonly alarmNamePrefix: string;
+}
+
+export function pipelineResourceNames(stackName: string, pipelineName: string): PipelineResourceNames {
+  const base = `${stackName}-${pipelineName}`;
+  return {
+    streamName: `${base}-events`,
+    dlqName: `${base}-dlq`,
+    idempotencyTableName: `${base}-idempotency`,
+    functionName: `${base}-processor`,
+    stateTableName: `${base}-state`,
+    alertsTopicName: `${base}-alerts`,
+    alarmNamePrefix: `${base}-`,
+  };
+}
+
+/** The stack-wide alarm topic and dashboard. */
+export function stackResourceNames(stackName: string): { alarmTopicName: string; dashboardName: string } {
+  return { alarmTopicName: `${stackName}-alarms`, dashboardName: `${stackName}-pipelines` };
+}

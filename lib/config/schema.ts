@@ -1,0 +1,234 @@
+/**
+ * The pipeline configuration schema: the one description of every pipeline, validated once and
+ * consumed by the CDK stack, the embedded local target, the operator CLI, the docs and the tests.
+ *
+ * Every field has a default so a pipeline can be declared in three lines; every rule that AWS would
+ * only reject at deploy time (or worse, accept and misbehave) is checked here with a message that
+ * names the pipeline and the field.
+ */
+import { z } from 'zod';
+
+/** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
+export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+const MAX_RETENTION_HOURS = 8760;
+const MIN_RECORD_AGE_SECONDS = 60;
+const MAX_RECORD_AGE_SECONDS = 604_800;
+
+const streamSchema = z
+  .strictObject({
+    /** ON_DEMAND scales by itself; PROVISIONED needs `shardCount`. Default ON_DEMAND. */
+    mode: z.enum(['ON_DEMAND', 'PROVISIONED']).default('ON_DEMAND'),
+    /** Number of shards, PROVISIONED only. */
+    shardCount: z.int().min(1).max(500).optional(),
+    /** How long Kinesis keeps records (hours): the window for replay. Default 24. */
+    retentionHours: z.int().min(24).max(MAX_RETENTION_HOURS).default(24),
+  })
+  .superRefine((s, ctx) => {
+    if (s.mode === 'PROVISIONED' && s.shardCount === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'is required when mode is PROVISIONED' });
+    }
+    if (s.mode === 'ON_DEMAND' && s.shardCount !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'only applies when mode is PROVISIONED' });
+    }
+  });
+
+const processorSchema = z.strictObject({
+  /** Lambda memory (MB). Default 512. */
+  memoryMb: z.int().min(128).max(10_240).default(512),
+  /** Lambda timeout (seconds). Default 60. */
+  timeoutSeconds: z.int().min(3).max(900).default(60),
+  /** Powertools log level. Default INFO. */
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Days the processor's log group keeps logs. Default 30. */
+  logRetentionDays: z
+    .union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) => z.literal(d)))
+    .default(30),
+  /** How many partition keys of one batch are processed at once. Default 16. */
+  keyConcurrency: z.int().min(1).max(256).default(16),
+  /** Stop starting records when less than this remains of the invocation (ms). Default 5000. */
+  timeMarginMs: z.int().min(0).max(60_000).default(5000),
+});
+
+const eventSourceSchema = z.strictObject({
+  /** Records per invocation (1–10,000). Default 100. */
+  batchSize: z.int().min(1).max(10_000).default(100),
+  /** Seconds to gather records before invoking (0–300). Default 1. */
+  maxBatchingWindowSeconds: z.int().min(0).max(300).default(1),
+  /** Where a new mapping starts reading. Default TRIM_HORIZON (nothing already in the stream is skipped). */
+  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+  /** Concurrent batches per shard (1–10); order is kept per partition key. Default 1. */
+  parallelizationFactor: z.int().min(1).max(10).default(1),
+  /** Split a failing batch in two to isolate a bad record. Default true. */
+  bisectBatchOnFunctionError: z.boolean().default(true),
+  /** Retries of a failing batch before it goes to the DLQ (0–10,000). Default 5. */
+  maxRetryAttempts: z.int().min(0).max(10_000).default(5),
+  /** Records older than this (seconds, 60–604,800) go to the DLQ unprocessed. Default 3600. */
+  maxRecordAgeSeconds: z.int().min(MIN_RECORD_AGE_SECONDS).max(MAX_RECORD_AGE_SECONDS).default(3600),
+  /** Return failed records by sequence number so only the tail is retried. Default true. */
+  reportBatchItemFailures: z.boolean().default(true),
+});
+
+const idempotencySchema = z.strictObject({
+  /** How long a completed key is remembered (hours). Must cover stream retention. Default 48. */
+  ttlHours: z.int().min(1).max(24 * 400).default(48),
+  /** How long an in-progress claim blocks other invocations (seconds). Default: the processor timeout. */
+  leaseSeconds: z.int().min(1).max(900).optional(),
+});
+
+const alarmsSchema = z.strictObject({
+  /** Event-to-action latency objective, p99, in milliseconds. Default 5000. */
+  latencyObjectiveMs: z.int().positive({ message: 'must be greater than zero' }).default(5000),
+  /** IteratorAge alarm threshold (ms). Default: twice the latency objective. */
+  iteratorAgeThresholdMs: z.int().positive().optional(),
+  /** Alarm when the oldest DLQ message is older than this (seconds). Default 3600. */
+  dlqOldestMessageAgeSeconds: z.int().positive().default(3600),
+  /** Period of the alarms' metrics (seconds): 60 or a multiple of 60. Default 60. */
+  periodSeconds: z
+    .int()
+    .positive()
+    .refine((p) => p % 60 === 0, { message: 'must be a multiple of 60' })
+    .default(60),
+  /** Consecutive breaching periods before ALARM. Default 3. */
+  evaluationPeriods: z.int().min(1).max(100).default(3),
+});
+
+const thresholdSchema = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((t) => t.min !== undefined || t.max !== undefined, { message: 'needs min, max or both' })
+  .refine((t) => t.min === undefined || t.max === undefined || t.min < t.max, { message: 'min must be below max' });
+
+const telemetrySchema = z.strictObject({
+  /** Per-metric limits; a reading outside them is a breach. */
+  thresholds: z.record(z.string().min(1), thresholdSchema).default({
+    temperatureC: { max: 90 },
+    vibrationMmS: { max: 8 },
+    pressureBar: { min: 1, max: 12 },
+  }),
+  /** A device's breaches of one metric within this window are one incident (seconds). Default 900. */
+  incidentWindowSeconds: z.int().min(1).max(86_400).default(900),
+});
+
+export const pipelineSchema = z
+  .strictObject({
+    /** Lower-case name, used in resource names, metric dimensions and CLI flags. */
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1–31 lower-case letters, digits or dashes, starting with a letter' }),
+    /** What the pipeline is for; shown in alarm descriptions and the dashboard. */
+    description: z.string().min(1).max(200),
+    /** Which action processes the events (an entry in `lambdas/processor/`). */
+    action: z.enum(ACTION_NAMES),
+    stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),
+    processor: processorSchema.default(() => processorSchema.parse({})),
+    eventSource: eventSourceSchema.default(() => eventSourceSchema.parse({})),
+    idempotency: idempotencySchema.default(() => idempotencySchema.parse({})),
+    alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
+    /** Only for the `telemetry` action. */
+    telemetry: telemetrySchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const retentionSeconds = p.stream.retentionHours * 3600;
+    if (p.eventSource.maxRecordAgeSeconds >= retentionSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['eventSource', 'maxRecordAgeSeconds'],
+        message: `(${p.eventSource.maxRecordAgeSeconds}s) must be shorter than the stream retention (${p.stream.retentionHours}h = ${retentionSeconds}s), or records expire before they can be retried or replayed`,
+      });
+    }
+    if (p.idempotency.ttlHours < p.stream.retentionHours) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idempotency', 'ttlHours'],
+        message: `(${p.idempotency.ttlHours}h) must be at least the stream retention (${p.stream.retentionHours}h), or a replay of retained records would run their actions twice`,
+      });
+    }
+    const lease = p.idempotency.leaseSeconds ?? p.processor.timeoutSeconds;
+    if (lease < p.processor.timeoutSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idempotency', 'leaseSeconds'],
+        message: `(${lease}s) must be at least the processor timeout (${p.processor.timeoutSeconds}s), or a slow invocation's claim expires while it still runs`,
+      });
+    }
+    if (p.processor.timeMarginMs >= p.processor.timeoutSeconds * 1000) {
+      ctx.addIssue({ code: 'custom', path: ['processor', 'timeMarginMs'], message: 'must be shorter than the processor timeout' });
+    }
+    if (p.action === 'telemetry' && p.telemetry === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['telemetry'], message: 'is required for the telemetry action' });
+    }
+    if (p.action !== 'telemetry' && p.telemetry !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['telemetry'], message: 'only applies to the telemetry action' });
+    }
+  });
+
+export const configSchema = z
+  .strictObject({
+    /** CloudFormation stack name and prefix of every physical name. */
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, { message: 'must be a valid CloudFormation stack name (letters, digits, dashes)' }),
+    /** Who gets alarm notifications. */
+    alarmNotifications: z
+      .strictObject({
+        emails: z.array(z.email()).default([]),
+        httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
+      })
+      .default({ emails: [], httpsEndpoints: [] }),
+    pipelines: z.array(pipelineSchema).min(1, { message: 'must declare at least one pipeline' }),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.pipelines.forEach((p, i) => {
+      if (seen.has(p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `"${p.name}" is declared more than once; pipeline names must be unique` });
+      }
+      seen.add(p.name);
+    });
+  });
+
+/** What a platform engineer writes (defaults optional). */
+export type PipelinesConfigInput = z.input<typeof configSchema>;
+/** What every consumer reads (defaults filled in). */
+export type PipelinesConfig = z.output<typeof configSchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid pipeline configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a configuration and fills in defaults; throws ConfigError listing every problem. */
+export function parseConfig(input: unknown): PipelinesConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Turns ['pipelines', 1, 'eventSource', 'batchSize'] into `pipelines[1](orders).eventSource.batchSize`. */
+function describePath(input: unknown, path: PropertyKey[]): string {
+  let out = '';
+  path.forEach((key, i) => {
+    if (typeof key === 'number') {
+      out += `[${key}]`;
+      const name = i === 1 && path[0] === 'pipelines' ? pipelineNameAt(input, key) : undefined;
+      if (name) out += `(${name})`;
+    } else {
+      out += (out ? '.' : '') + String(key);
+    }
+  });
+  return out || '(configuration)';
+}
+
+function pipelineNameAt(input: unknown, index: number): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const pipelines = (input as { pipelines?: unknown }).pipelines;
+  if (!Array.isArray(pipelines)) return undefined;
+  const entry: unknown = pipelines[index];
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const name = (entry as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
