@@ -32,7 +32,18 @@ export const cloudEventSchema = z
     data: z.unknown().optional(),
   });
 
-export type CloudEvent<TData = unknown> = Omit<z.infer<typeof cloudEventSchema>, 'data'> & { data?: TData };
+/** A validated CloudEvent. Extension attributes are kept (CloudEvents allows them) but not typed. */
+export interface CloudEvent<TData = unknown> {
+  specversion: typeof SPEC_VERSION;
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  data?: TData;
+  [extension: string]: unknown;
+}
 
 export type EnvelopeResult = { ok: true; event: CloudEvent } | { ok: false; reason: string };
 
