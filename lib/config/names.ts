@@ -10,7 +10,7 @@ export interface PipelineResourceNames {
   readonly dlqName: string;
   readonly idempotencyTableName: string;
   readonly functionName: string;
-  /** Only the `orders` action has a current-state table. */
+  /** Actions that keep state (orders, telemetry) have a state table. */
   readonly stateTableName: string;
   /** Only the `telemetry` action has an alerts topic. */
   readonly alertsTopicName: string;
