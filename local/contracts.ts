@@ -47,3 +47,40 @@ export interface MetricDatum {
 export interface MetricSink {
   put(datum: MetricDatum): void;
 }
+
+/** Options of `startLocalAws()` (local/index.ts), the one entry point of the embedded local AWS. */
+export interface LocalAwsOptions {
+  /** Cloud assembly folder to deploy from. Default `cdk.out`. */
+  readonly cdkOut?: string;
+  /** Stack to deploy. Default: the configured stack name (lib/config). */
+  readonly stackName?: string;
+  /** Simulated seconds per real second for alarm periods and record ages (60 = a 5-minute period passes in 5 s). Default 1. */
+  readonly timeScale?: number;
+  /** Event source mapping poll interval per shard (ms, real time). Default 1000 (AWS's). */
+  readonly pollIntervalMs?: number;
+  /** Where emulator, function and control-plane logs go. Default `.local-aws/logs`. */
+  readonly logDir?: string;
+  /** Reuse emulators already running (e.g. the test runner's) instead of starting new ones. */
+  readonly emulators?: EmulatorEndpoints;
+  /** Print what was deployed and alarm state changes. Default true. */
+  readonly verbose?: boolean;
+}
+
+/** Services whose connections the fault injector can break, for outage drills. */
+export type FaultTarget = 'dynamodb' | 'kinesis' | 'sqs';
+/** `refuse`: connections are reset at once; `stall`: connections hang until the fault is cleared. */
+export type FaultMode = 'none' | 'refuse' | 'stall';
+
+/** A running embedded local AWS. */
+export interface LocalAws {
+  /** Endpoints per service, including the control plane's Lambda and CloudWatch APIs. */
+  readonly endpoints: EmulatorEndpoints & { readonly lambda: string; readonly cloudwatch: string };
+  /** AWS_ENDPOINT_URL_*, AWS_REGION and credentials: apply to process.env or a child's env to talk to this target. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Physical names of what was deployed, by CloudFormation logical id. */
+  readonly resources: Readonly<Record<string, { readonly type: string; readonly physicalId: string; readonly arn?: string }>>;
+  /** Break or heal a service's connections (its data is kept). No AWS API exists for this, hence a method. */
+  setFault(target: FaultTarget, mode: FaultMode): void;
+  /** Stop pollers, functions, control plane and (if started here) emulators. Idempotent. */
+  stop(): Promise<void>;
+}
