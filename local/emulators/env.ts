@@ -1,0 +1,51 @@
+/**
+ * The environment that points the AWS SDK (and the AWS CLI, cdklocal...) at local endpoints, and the
+ * reverse: reading emulator endpoints back from an environment (how test files find the runner's).
+ */
+import type { EmulatorEndpoints } from '../contracts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/** Service name → its SDK endpoint variable (AWS's "service-specific endpoints" configuration). */
+export const ENDPOINT_VARIABLES = {
+  kinesis: 'AWS_ENDPOINT_URL_KINESIS',
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  sqs: 'AWS_ENDPOINT_URL_SQS',
+  sns: 'AWS_ENDPOINT_URL_SNS',
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
+  cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+} as const;
+
+/** Region, test credentials and quiet SDK, without endpoints. */
+export function baseLocalEnv(): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The SDK's documented switch for its "Node < 22 will be unsupported" warning (we run Node 20 here).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** Environment that sends every SDK client to the given endpoints. */
+export function endpointEnv(endpoints: Partial<Record<keyof typeof ENDPOINT_VARIABLES, string>>): Record<string, string> {
+  const env = baseLocalEnv();
+  for (const [service, variable] of Object.entries(ENDPOINT_VARIABLES)) {
+    const url = endpoints[service as keyof typeof ENDPOINT_VARIABLES];
+    if (url !== undefined) env[variable] = url;
+  }
+  return env;
+}
+
+/** The emulator endpoints in an environment (e.g. set by test/run-tests.ts), or undefined if any is missing. */
+export function emulatorEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEndpoints | undefined {
+  const kinesis = env[ENDPOINT_VARIABLES.kinesis];
+  const dynamodb = env[ENDPOINT_VARIABLES.dynamodb];
+  const sqs = env[ENDPOINT_VARIABLES.sqs];
+  const sns = env[ENDPOINT_VARIABLES.sns];
+  if (!kinesis || !dynamodb || !sqs || !sns) return undefined;
+  return { kinesis, dynamodb, sqs, sns };
+}

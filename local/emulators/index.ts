@@ -1,0 +1,94 @@
+/**
+ * Starts the real emulators (kinesis-local, DynamoDB Local, fauxqs) as child processes on free
+ * loopback ports, waits until each answers a real API call, and stops them all on request, on
+ * Ctrl-C, on an uncaught exception or when this process dies (see ./guard.ts).
+ */
+import { join } from 'node:path';
+import type { EmulatorEndpoints } from '../contracts';
+import { endpointEnv } from './env';
+import { waitUntilHealthy } from './health';
+import { startManagedProcess, type ManagedProcess } from './managed-process';
+import { dynamodbLaunch, fauxqsLaunch, kinesisLaunch, type EmulatorLaunch, type EmulatorName } from './services';
+
+export { emulatorEndpointsFromEnv, endpointEnv, baseLocalEnv, ENDPOINT_VARIABLES, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
+export { startFaultProxy, type FaultProxy } from './fault-proxy';
+export { freePort, isPortListening } from './free-port';
+export type { EmulatorName } from './services';
+
+export interface StartEmulatorsOptions {
+  /** Folder of the log files `<name>.log`. Default `.local-aws/logs` under the working directory. */
+  readonly logDir?: string;
+  /** How long each emulator may take to answer its first call (ms). Default 60000 (DynamoDB Local needs ~3 s, more on a busy machine). */
+  readonly startTimeoutMs?: number;
+}
+
+export interface RunningEmulators {
+  readonly endpoints: EmulatorEndpoints;
+  /** AWS_ENDPOINT_URL_KINESIS/DYNAMODB/SQS/SNS, region, test credentials. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Pid (process group) and log file of each emulator. */
+  readonly processes: Readonly<Record<EmulatorName, { readonly pid: number; readonly port: number; readonly logFile: string }>>;
+  /** Milliseconds from spawn to the first successful API call, per emulator. */
+  readonly startupMs: Readonly<Record<EmulatorName, number>>;
+  /** Stops every emulator and waits until their processes are gone. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LAUNCHES: Record<EmulatorName, () => Promise<EmulatorLaunch>> = {
+  kinesis: kinesisLaunch,
+  dynamodb: dynamodbLaunch,
+  fauxqs: fauxqsLaunch,
+};
+
+interface Started {
+  readonly name: EmulatorName;
+  readonly proc: ManagedProcess;
+  readonly port: number;
+  readonly startupMs: number;
+}
+
+async function startOne(name: EmulatorName, logDir: string, timeoutMs: number, started: ManagedProcess[]): Promise<Started> {
+  const launch = await LAUNCHES[name]();
+  const began = Date.now();
+  const proc = startManagedProcess({
+    name,
+    command: launch.command,
+    args: launch.args,
+    cwd: launch.cwd,
+    env: { ...process.env, ...launch.env },
+    logFile: join(logDir, `${name}.log`),
+  });
+  started.push(proc);
+  await waitUntilHealthy(proc, () => launch.probe(`http://127.0.0.1:${launch.port}`), { timeoutMs });
+  return { name, proc, port: launch.port, startupMs: Date.now() - began };
+}
+
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  const logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const started: ManagedProcess[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(started.map((p) => p.stop()));
+  };
+  let results: Started[];
+  try {
+    results = await Promise.all((Object.keys(LAUNCHES) as EmulatorName[]).map((name) => startOne(name, logDir, timeoutMs, started)));
+  } catch (error) {
+    // One failed: the others must not be left running.
+    await stopAll();
+    throw error;
+  }
+  const byName = Object.fromEntries(results.map((r) => [r.name, r])) as Record<EmulatorName, Started>;
+  const url = (name: EmulatorName): string => `http://127.0.0.1:${byName[name].port}`;
+  const endpoints: EmulatorEndpoints = { kinesis: url('kinesis'), dynamodb: url('dynamodb'), sqs: url('fauxqs'), sns: url('fauxqs') };
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoints,
+    env: endpointEnv(endpoints),
+    processes: Object.fromEntries(
+      results.map((r) => [r.name, { pid: r.proc.pid, port: r.port, logFile: r.proc.logFile }]),
+    ) as RunningEmulators['processes'],
+    startupMs: Object.fromEntries(results.map((r) => [r.name, r.startupMs])) as Record<EmulatorName, number>,
+    stop: () => (stopping ??= stopAll()),
+  };
+}

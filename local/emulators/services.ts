@@ -1,0 +1,112 @@
+/**
+ * How each emulator is started and how we know it is ready: by a real API call through the AWS SDK,
+ * the same path the code under test takes.
+ */
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { SNSClient, ListTopicsCommand } from '@aws-sdk/client-sns';
+import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePort } from './free-port';
+import { TSX_NODE_ARGS } from './managed-process';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
+
+export type EmulatorName = 'kinesis' | 'dynamodb' | 'fauxqs';
+
+export interface EmulatorLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** Added to the inherited environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** Resolves once the emulator answers a real API call. */
+  probe(endpoint: string): Promise<void>;
+}
+
+const PROBE_TIMEOUT_MS = 1000;
+
+/** The client settings of a health probe: one attempt, short timeouts, test credentials. */
+function probeConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+    // HTTP/1.1 handler: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: PROBE_TIMEOUT_MS, requestTimeout: PROBE_TIMEOUT_MS, throwOnRequestTimeout: true }),
+  };
+}
+
+async function probeOnce<T extends { send(command: never): Promise<unknown>; destroy(): void }>(
+  client: T,
+  call: (client: T) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await call(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function kinesisLaunch(): Promise<EmulatorLaunch> {
+  const [port, tlsPort] = await Promise.all([freePort(), freePort()]);
+  return {
+    command: process.execPath,
+    args: ['main.js'],
+    // kinesis-mock reads server.json (its TLS certificate) from the working directory.
+    cwd: dirname(require.resolve('kinesis-local/package.json')),
+    env: {
+      KINESIS_MOCK_PLAIN_PORT: String(port),
+      KINESIS_MOCK_TLS_PORT: String(tlsPort),
+      LOG_LEVEL: 'WARN',
+      // AWS takes seconds; tests should not. 0 makes CreateStream/DeleteStream finish at once.
+      CREATE_STREAM_DURATION: '0ms',
+      DELETE_STREAM_DURATION: '0ms',
+      UPDATE_SHARD_COUNT_DURATION: '0ms',
+      // Every test file creates its own streams; the defaults (50 shards, 10 on-demand streams) run out.
+      SHARD_LIMIT: '10000',
+      ON_DEMAND_STREAM_COUNT_LIMIT: '1000',
+      AWS_REGION: LOCAL_REGION,
+    },
+    port,
+    probe: (endpoint) => probeOnce(new KinesisClient(probeConfig(endpoint)), (c) => c.send(new ListStreamsCommand({}))),
+  };
+}
+
+export async function dynamodbLaunch(): Promise<EmulatorLaunch> {
+  const port = await freePort();
+  const emulatorDir = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+  return {
+    command: 'java',
+    args: [
+      `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(emulatorDir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    cwd: emulatorDir,
+    env: {},
+    port,
+    probe: (endpoint) => probeOnce(new DynamoDBClient(probeConfig(endpoint)), (c) => c.send(new ListTablesCommand({}))),
+  };
+}
+
+export async function fauxqsLaunch(): Promise<EmulatorLaunch> {
+  const port = await freePort();
+  return {
+    command: process.execPath,
+    args: [...TSX_NODE_ARGS, join(__dirname, 'fauxqs-server.ts')],
+    cwd: join(__dirname, '..', '..'),
+    env: { FAUXQS_PORT: String(port), AWS_REGION: LOCAL_REGION },
+    port,
+    probe: async (endpoint) => {
+      await probeOnce(new SQSClient(probeConfig(endpoint)), (c) => c.send(new ListQueuesCommand({})));
+      await probeOnce(new SNSClient(probeConfig(endpoint)), (c) => c.send(new ListTopicsCommand({})));
+    },
+  };
+}
