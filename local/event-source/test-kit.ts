@@ -1,0 +1,194 @@
+/**
+ * Support for the event source mapping tests (test/local/esm-*.test.ts): SDK clients for the emulators
+ * the test runner exported, uniquely named streams and queues, and a FunctionInvoker fixture that runs
+ * an in-process handler and records every call. Not used by the local target itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import type { FunctionInvoker, InvokeResult, MetricDatum, MetricSink } from '../contracts';
+import type { KinesisMappingInput } from './config';
+import { KinesisEventSourceMapping } from './mapping';
+
+export interface TestClients {
+  readonly kinesis: KinesisClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  destroy(): void;
+}
+
+/** Clients for the emulators named by AWS_ENDPOINT_URL_KINESIS/SQS/SNS (set by test/run-tests.ts). */
+export function clientsFromEnv(env: NodeJS.ProcessEnv = process.env): TestClients {
+  for (const name of ['AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SNS']) {
+    if (!env[name]) throw new Error(`${name} is not set: run the tests through test/run-tests.ts (npm test), which starts the emulators`);
+  }
+  const common = { region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' } };
+  // kinesis-mock answers HTTP/1.1 only.
+  const kinesis = new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() });
+  const sqs = new SQSClient(common);
+  const sns = new SNSClient(common);
+  return {
+    kinesis,
+    sqs,
+    sns,
+    destroy: () => {
+      kinesis.destroy();
+      sqs.destroy();
+      sns.destroy();
+    },
+  };
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createStream(kinesis: KinesisClient, shardCount = 1): Promise<{ name: string; arn: string; delete(): Promise<void> }> {
+  const name = uniqueName('esm-test');
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+  for (;;) {
+    const summary = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+    if (summary?.StreamStatus === 'ACTIVE' && summary.StreamARN) {
+      return { name, arn: summary.StreamARN, delete: async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: name }))) };
+    }
+    await sleep(50);
+  }
+}
+
+export async function createQueue(sqs: SQSClient): Promise<{ url: string; arn: string; delete(): Promise<void> }> {
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('esm-dlq') }))).QueueUrl as string;
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return { url, arn: attributes.Attributes?.QueueArn as string, delete: async () => void (await sqs.send(new DeleteQueueCommand({ QueueUrl: url }))) };
+}
+
+/** Puts one record and returns its sequence number. */
+export async function put(kinesis: KinesisClient, stream: string, partitionKey: string, data: string): Promise<string> {
+  const out = await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: partitionKey, Data: Buffer.from(data) }));
+  return out.SequenceNumber as string;
+}
+
+/** Receives until `count` messages arrived (or the timeout), returning their parsed bodies. */
+export async function receive(sqs: SQSClient, url: string, count: number, timeoutMs = 10_000): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (bodies.length < count && Date.now() < deadline) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const m of out.Messages ?? []) bodies.push(JSON.parse(m.Body ?? 'null'));
+  }
+  return bodies;
+}
+
+export interface RecordedCall {
+  readonly data: string[];
+  readonly sequenceNumbers: string[];
+  readonly partitionKeys: string[];
+  readonly event: KinesisStreamEvent;
+  readonly startedAt: number;
+}
+
+/** What the fixture handler returns: a payload, or `{ throw: message }` for an unhandled exception. */
+export type FixtureAnswer = unknown | { readonly throw: string };
+
+/** A FunctionInvoker running an in-process handler, recording calls and the highest concurrency seen. */
+export class FixtureInvoker implements FunctionInvoker {
+  readonly calls: RecordedCall[] = [];
+  maxConcurrent = 0;
+  private running = 0;
+
+  constructor(
+    private readonly handler: (call: RecordedCall) => FixtureAnswer | Promise<FixtureAnswer>,
+    private readonly delayMs = 0,
+  ) {}
+
+  async invoke(_functionName: string, event: unknown): Promise<InvokeResult> {
+    const e = event as KinesisStreamEvent;
+    const call: RecordedCall = {
+      event: e,
+      data: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()),
+      sequenceNumbers: e.Records.map((r) => r.kinesis.sequenceNumber),
+      partitionKeys: e.Records.map((r) => r.kinesis.partitionKey),
+      startedAt: Date.now(),
+    };
+    this.calls.push(call);
+    this.running += 1;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
+    const began = Date.now();
+    try {
+      if (this.delayMs > 0) await sleep(this.delayMs);
+      const answer = await this.handler(call);
+      if (typeof answer === 'object' && answer !== null && 'throw' in answer) {
+        return { kind: 'functionError', errorType: 'Error', errorMessage: String((answer as { throw: unknown }).throw), durationMs: Date.now() - began, functionError: 'Unhandled' };
+      }
+      return { kind: 'success', payload: answer, durationMs: Date.now() - began };
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  /** Every record data delivered, in call order (with repeats). */
+  delivered(): string[] {
+    return this.calls.flatMap((c) => c.data);
+  }
+}
+
+/** A MetricSink that keeps what it gets. */
+export class MemorySink implements MetricSink {
+  readonly data: MetricDatum[] = [];
+  put(datum: MetricDatum): void {
+    this.data.push(datum);
+  }
+  sum(metricName: string): number {
+    return this.data.filter((d) => d.metricName === metricName).reduce((s, d) => s + d.value, 0);
+  }
+}
+
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A mapping with fast test timings (50 ms polls, 20 ms retry pause) on the given stream. */
+export function testMapping(
+  options: {
+    readonly stream: { readonly arn: string };
+    readonly invoker: FunctionInvoker;
+    readonly clients: TestClients;
+    readonly sink?: MetricSink;
+    readonly timeScale?: number;
+    readonly log?: (line: string) => void;
+  },
+  properties: Partial<KinesisMappingInput> = {},
+): KinesisEventSourceMapping {
+  const account = options.stream.arn.split(':')[4];
+  return new KinesisEventSourceMapping(
+    {
+      UUID: randomUUID(),
+      FunctionName: 'fixture',
+      FunctionArn: `arn:aws:lambda:us-east-1:${account}:function:fixture`,
+      EventSourceArn: options.stream.arn,
+      StartingPosition: 'TRIM_HORIZON',
+      ...properties,
+    },
+    {
+      invoker: options.invoker,
+      kinesis: options.clients.kinesis,
+      sqs: options.clients.sqs,
+      sns: options.clients.sns,
+      sink: options.sink ?? new MemorySink(),
+      pollIntervalMs: 50,
+      retryDelayMs: 20,
+      timeScale: options.timeScale ?? 1,
+      log: options.log ?? (() => undefined),
+    },
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * The reconciliation: what the producer put (the ledger) against what the pipeline did (idempotency
+ * keys, state items, alerts, dead-letter queue), event by event. Pure: the readers in ./observe.ts
+ * fetch the observations with the AWS SDK; this module only judges them.
+ *
+ * Rules:
+ *  - every distinct valid event has a COMPLETED idempotency key and is not dead-lettered (else: lost);
+ *  - `orders`: per order, the state item's `version` (the processor bumps it on every state write, in
+ *    the same transaction as the idempotency key) equals the number of events that should have
+ *    changed it (newer than everything put before them for that order); more means an event was
+ *    applied twice, fewer that an effect was lost; the stored status is the newest event's;
+ *  - `telemetry`: exactly one alert per device and breached metric (all breaches of a run fall in one
+ *    incident window), none for devices that never breached;
+ *  - every poison record is in the DLQ with a reason, matched by shard and sequence number.
+ */
+import type { PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import type { LedgerEvent, LedgerPoison } from './ledger';
+import type { PoisonKind } from './workloads/poison';
+
+/** An event source mapping on-failure record (metadata only). */
+export interface OnFailureRecord {
+  readonly condition: string;
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize: number;
+}
+
+export interface StateItemObservation {
+  readonly pk: string;
+  readonly version: number;
+  readonly status?: string;
+}
+
+export interface AlertObservation {
+  readonly deviceId: string;
+  readonly metric: string;
+}
+
+export interface PipelineObservations {
+  /** Idempotency storage key → status. */
+  readonly idempotency: ReadonlyMap<string, string>;
+  readonly poisonMessages: readonly PoisonRecordMessage[];
+  readonly onFailure: readonly OnFailureRecord[];
+  /** DLQ bodies that are neither (reported, never ignored). */
+  readonly unreadableDlqMessages: readonly string[];
+  /** `orders`: state items by pk. */
+  readonly state?: ReadonlyMap<string, StateItemObservation>;
+  /** `telemetry`: alerts received from the alerts topic. */
+  readonly alerts?: readonly AlertObservation[];
+}
+
+export type ActionKind = 'orders' | 'telemetry' | 'other';
+
+/** How the pipeline should have treated an event, from the order the producer put them in. */
+export type Expected = 'applied' | 'stale' | 'processed';
+
+export type Verdict = 'ok' | 'lost' | 'applied-twice' | 'pending' | 'dead-lettered' | 'not-put';
+
+export interface EventRow {
+  readonly id: string;
+  readonly subject: string;
+  /** Injections on this event (`duplicate×2`, `late`...). */
+  readonly injected: readonly string[];
+  readonly expected: Expected;
+  /** What was found: the idempotency status and any DLQ entry. */
+  readonly observed: string;
+  readonly verdict: Verdict;
+}
+
+export interface PoisonRow {
+  readonly kind: PoisonKind;
+  readonly partitionKey: string;
+  readonly sequenceNumber?: string;
+  /** The DLQ message's reason and error, when found. */
+  readonly reason?: string;
+  readonly error?: string;
+  readonly ok: boolean;
+}
+
+export interface EntityCheck {
+  readonly entity: string;
+  readonly expected: string;
+  readonly observed: string;
+  readonly ok: boolean;
+}
+
+export interface PipelineReconciliation {
+  readonly pipeline: string;
+  readonly action: ActionKind;
+  readonly counts: {
+    /** Distinct valid events put. */
+    readonly events: number;
+    readonly duplicatesInjected: number;
+    readonly outOfOrderInjected: number;
+    readonly lateInjected: number;
+    readonly appliedOnce: number;
+    /** Older than the stored state: acknowledged, state kept (orders). */
+    readonly staleAcknowledged: number;
+    readonly lost: number;
+    readonly appliedTwice: number;
+    readonly pending: number;
+    readonly poisonPut: number;
+    readonly poisonInDlq: number;
+    readonly alertsExpected?: number;
+    readonly alertsReceived?: number;
+  };
+  readonly events: readonly EventRow[];
+  readonly poison: readonly PoisonRow[];
+  readonly entities: readonly EntityCheck[];
+  /** Every failed check, one line each; empty when the pipeline is reconciled. */
+  readonly problems: readonly string[];
+}
+
+export interface ReconcileInput {
+  readonly pipeline: string;
+  readonly action: ActionKind;
+  readonly events: readonly LedgerEvent[];
+  readonly poison: readonly LedgerPoison[];
+  readonly observed: PipelineObservations;
+  /** The idempotency table's key for an event (the processor's storageKey rule). */
+  readonly storageKey: (idempotencyKey: string) => string;
+  /** `telemetry`: which metrics of a reading breach the configured limits. */
+  readonly breachedMetrics?: (event: LedgerEvent) => readonly string[];
+  /** `orders`: the status an event sets. */
+  readonly statusOf?: (event: LedgerEvent) => string | undefined;
+}
+
+interface Distinct {
+  readonly first: LedgerEvent;
+  duplicates: number;
+  expected: Expected;
+}
+
+/** Distinct events in put order, with their duplicates counted and their expected treatment. */
+function distinctEvents(events: readonly LedgerEvent[], action: ActionKind): Distinct[] {
+  const byKey = new Map<string, Distinct>();
+  const newestBySubject = new Map<string, number>();
+  const ordered = [...events].filter((e) => e.outcome?.ok === true).sort((a, b) => a.sendIndex - b.sendIndex);
+  for (const entry of ordered) {
+    const seen = byKey.get(entry.idempotencyKey);
+    if (seen) {
+      seen.duplicates += 1;
+      continue;
+    }
+    let expected: Expected = 'processed';
+    if (action === 'orders') {
+      const subject = entry.event.subject ?? entry.event.id;
+      const time = Date.parse(entry.event.time ?? '');
+      const newest = newestBySubject.get(subject) ?? -Infinity;
+      expected = time > newest ? 'applied' : 'stale';
+      if (time > newest) newestBySubject.set(subject, time);
+    }
+    byKey.set(entry.idempotencyKey, { first: entry, duplicates: 0, expected });
+  }
+  return [...byKey.values()];
+}
+
+function covers(record: OnFailureRecord, shardId: string, sequenceNumber: string): boolean {
+  if (record.shardId !== shardId) return false;
+  const n = BigInt(sequenceNumber);
+  return BigInt(record.startSequenceNumber) <= n && n <= BigInt(record.endSequenceNumber);
+}
+
+function onFailureFor(observed: PipelineObservations, entry: LedgerEvent | LedgerPoison): OnFailureRecord | undefined {
+  const outcome = entry.outcome;
+  if (!outcome?.ok) return undefined;
+  return observed.onFailure.find((r) => covers(r, outcome.shardId, outcome.sequenceNumber));
+}
+
+export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation {
+  const { observed, action } = input;
+  const problems: string[] = [];
+  const distinct = distinctEvents(input.events, action);
+  const notPut = input.events.filter((e) => e.outcome !== undefined && !e.outcome.ok);
+  for (const e of notPut) problems.push(`event ${e.event.id} was never accepted by Kinesis: ${e.outcome?.ok === false ? e.outcome.reason : ''}`);
+
+  const rows: EventRow[] = distinct.map(({ first, duplicates, expected }) => {
+    const status = observed.idempotency.get(input.storageKey(first.idempotencyKey));
+    const failure = onFailureFor(observed, first);
+    const injected = [...(first.injected && first.injected !== 'duplicate' ? [first.injected] : []), ...(duplicates > 0 ? [`duplicate×${duplicates}`] : [])];
+    const observedText = [status ? `key ${status}` : 'no key', failure ? `DLQ ${failure.condition}` : ''].filter(Boolean).join(', ');
+    let verdict: Verdict;
+    if (status === 'COMPLETED') verdict = 'ok';
+    else if (failure) verdict = 'dead-lettered';
+    else if (status !== undefined) verdict = 'pending';
+    else verdict = 'lost';
+    return { id: first.event.id, subject: first.event.subject ?? first.event.id, injected, expected, observed: observedText, verdict };
+  });
+  for (const row of rows.filter((r) => r.verdict !== 'ok')) {
+    problems.push(`event ${row.id} (${row.subject}) ${row.verdict}: ${row.observed}`);
+  }
+
+  const entities = action === 'orders' ? checkOrders(input, distinct) : action === 'telemetry' ? checkAlerts(input, distinct) : [];
+  for (const check of entities.filter((c) => !c.ok)) problems.push(`${check.entity}: expected ${check.expected}, found ${check.observed}`);
+  const twice = entities.filter((c) => !c.ok && c.observed.includes('more')).length;
+
+  const poisonRows = input.poison.map((p) => reconcilePoison(p, observed));
+  for (const row of poisonRows.filter((r) => !r.ok)) problems.push(`poison record ${row.partitionKey} (${row.kind}) is not in the DLQ with a reason`);
+  for (const body of observed.unreadableDlqMessages) problems.push(`unreadable DLQ message: ${body.slice(0, 200)}`);
+  // On-failure records that cover none of our records still mean something gave up: report them.
+  const ours = [...input.events, ...input.poison];
+  for (const record of observed.onFailure) {
+    if (!ours.some((e) => e.outcome?.ok && covers(record, e.outcome.shardId, e.outcome.sequenceNumber))) {
+      problems.push(`on-failure record ${record.condition} for ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber} covers no record of this run`);
+    }
+  }
+
+  const alertsExpected = action === 'telemetry' ? entities.filter((c) => c.expected === '1 alert').length : undefined;
+  return {
+    pipeline: input.pipeline,
+    action,
+    counts: {
+      events: distinct.length,
+      duplicatesInjected: input.events.filter((e) => e.injected === 'duplicate').length,
+      outOfOrderInjected: input.events.filter((e) => e.injected === 'out-of-order').length,
+      lateInjected: input.events.filter((e) => e.injected === 'late').length,
+      appliedOnce: rows.filter((r) => r.verdict === 'ok' && r.expected !== 'stale').length,
+      staleAcknowledged: rows.filter((r) => r.verdict === 'ok' && r.expected === 'stale').length,
+      lost: rows.filter((r) => r.verdict === 'lost' || r.verdict === 'dead-lettered').length + notPut.length,
+      appliedTwice: twice,
+      pending: rows.filter((r) => r.verdict === 'pending').length,
+      poisonPut: input.poison.length,
+      poisonInDlq: poisonRows.filter((r) => r.ok).length,
+      alertsExpected,
+      alertsReceived: action === 'telemetry' ? (observed.alerts?.length ?? 0) : undefined,
+    },
+    events: rows,
+    poison: poisonRows,
+    entities,
+    problems,
+  };
+}
+
+function reconcilePoison(p: LedgerPoison, observed: PipelineObservations): PoisonRow {
+  const outcome = p.outcome;
+  const base = { kind: p.record.kind, partitionKey: p.record.partitionKey, sequenceNumber: outcome?.ok ? outcome.sequenceNumber : undefined };
+  if (!outcome?.ok) return { ...base, ok: false };
+  const message = observed.poisonMessages.find(
+    (m) => m.record.shardId === outcome.shardId && m.record.sequenceNumber === outcome.sequenceNumber && m.record.partitionKey === p.record.partitionKey,
+  );
+  if (!message) {
+    const failure = onFailureFor(observed, p);
+    return { ...base, reason: failure ? `on-failure ${failure.condition} (no reason)` : undefined, ok: false };
+  }
+  const sameBytes = message.record.data === undefined || message.record.data === Buffer.from(p.record.data).toString('base64');
+  return { ...base, reason: message.reason, error: message.error, ok: sameBytes && message.error.length > 0 };
+}
+
+/** Orders: per order, version = writes expected, status = the newest event's. */
+function checkOrders(input: ReconcileInput, distinct: readonly Distinct[]): EntityCheck[] {
+  const state = input.observed.state ?? new Map<string, StateItemObservation>();
+  const bySubject = new Map<string, Distinct[]>();
+  for (const d of distinct) {
+    const subject = d.first.event.subject ?? d.first.event.id;
+    bySubject.set(subject, [...(bySubject.get(subject) ?? []), d]);
+  }
+  const checks: EntityCheck[] = [];
+  for (const [subject, events] of bySubject) {
+    const applied = events.filter((e) => e.expected === 'applied');
+    const newest = applied.at(-1);
+    const expectedStatus = newest ? input.statusOf?.(newest.first) : undefined;
+    const item = state.get(subject);
+    const observedVersion = item?.version ?? 0;
+    const versionText =
+      observedVersion === applied.length ? `${observedVersion} writes` : observedVersion > applied.length ? `${observedVersion} writes (more: applied twice)` : `${observedVersion} writes (fewer: lost)`;
+    const statusOk = expectedStatus === undefined || item?.status === expectedStatus;
+    checks.push({
+      entity: `order ${subject}`,
+      expected: `${applied.length} writes, status ${expectedStatus ?? '?'}`,
+      observed: `${versionText}, status ${item?.status ?? 'none'}`,
+      ok: observedVersion === applied.length && statusOk,
+    });
+  }
+  return checks;
+}
+
+/** Telemetry: one alert per device and breached metric, no other alerts. */
+function checkAlerts(input: ReconcileInput, distinct: readonly Distinct[]): EntityCheck[] {
+  const expected = new Set<string>();
+  for (const d of distinct) {
+    for (const metric of input.breachedMetrics?.(d.first) ?? []) expected.add(`${d.first.event.subject ?? ''} ${metric}`);
+  }
+  const received = new Map<string, number>();
+  for (const alert of input.observed.alerts ?? []) {
+    const key = `${alert.deviceId} ${alert.metric}`;
+    received.set(key, (received.get(key) ?? 0) + 1);
+  }
+  const checks: EntityCheck[] = [];
+  for (const key of [...new Set([...expected, ...received.keys()])].sort()) {
+    const want = expected.has(key) ? 1 : 0;
+    const got = received.get(key) ?? 0;
+    const observed = got === want ? `${got} alert${got === 1 ? '' : 's'}` : got > want ? `${got} alerts (more: alerted twice)` : `${got} alerts (fewer: lost)`;
+    checks.push({ entity: `alert ${key}`, expected: want === 1 ? '1 alert' : 'no alert', observed, ok: got === want });
+  }
+  return checks;
+}
+
+export interface Reconciliation {
+  readonly pipelines: readonly PipelineReconciliation[];
+  /** True when nothing was lost or applied twice and every poison record is in the DLQ. */
+  readonly ok: boolean;
+}
+
+export function combine(pipelines: readonly PipelineReconciliation[]): Reconciliation {
+  return { pipelines, ok: pipelines.every((p) => p.problems.length === 0) };
+}

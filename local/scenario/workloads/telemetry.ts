@@ -1,0 +1,95 @@
+/**
+ * The `telemetry` workload: equipment readings inside their limits, and a few breach episodes (one
+ * device, one metric, several readings in a row out of limits) that must each raise exactly one alert.
+ */
+import type { CloudEvent } from '../../../lambdas/shared/envelope';
+import type { Random } from '../random';
+import { withDuplicates } from './orders';
+import { LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
+
+export const READING_EVENT_TYPE = 'com.example.telemetry.reading';
+
+export interface ReadingEventData {
+  readonly deviceId: string;
+  readonly readings: Readonly<Record<string, number>>;
+}
+
+/** Normal ranges, inside the configured default limits, and a value that breaches each. */
+const METRICS: Record<string, { readonly low: number; readonly high: number; readonly breach: number }> = {
+  temperatureC: { low: 40, high: 80, breach: 97 },
+  vibrationMmS: { low: 1, high: 6, breach: 11 },
+  pressureBar: { low: 3, high: 10, breach: 0.4 },
+};
+
+const DEVICES = 20;
+/** Consecutive breaching readings per episode. */
+const READINGS_PER_EPISODE = 4;
+
+export interface BreachEpisode {
+  /** Real ms from the start of the load at which the device starts breaching. */
+  readonly startMs: number;
+  readonly metric: string;
+}
+
+export function telemetryWorkload(
+  pipeline: string,
+  runId: string,
+  random: Random,
+  rates: InjectionRates,
+  episodes: readonly BreachEpisode[],
+): Workload {
+  const source = `/stream-pipeline/scenario/${runId}/${pipeline}`;
+  const devices = Array.from({ length: DEVICES }, (_, i) => `device-${runId}-${String(i + 1).padStart(3, '0')}`);
+  // Each episode gets its own device, so each is one incident whatever the incident window.
+  const pending = episodes.map((episode, i) => ({ ...episode, deviceId: devices[i % DEVICES] as string, left: READINGS_PER_EPISODE }));
+  let eventCount = 0;
+
+  const reading = (deviceId: string, timeMs: number, breachMetric?: string): CloudEvent<ReadingEventData> => {
+    const readings: Record<string, number> = {};
+    for (const [metric, range] of Object.entries(METRICS)) {
+      readings[metric] = metric === breachMetric ? range.breach : Math.round((range.low + random.next() * (range.high - range.low)) * 10) / 10;
+    }
+    return {
+      specversion: '1.0',
+      id: `${runId}-${pipeline}-${String(++eventCount).padStart(7, '0')}`,
+      source,
+      type: READING_EVENT_TYPE,
+      subject: deviceId,
+      time: new Date(timeMs).toISOString(),
+      datacontenttype: 'application/json',
+      data: { deviceId, readings },
+    };
+  };
+
+  return {
+    pipeline,
+    create(nowMs, count) {
+      const sends: PlannedSend[] = [];
+      const wallNow = Date.now();
+      for (let i = 0; i < count; i++) {
+        const episode = pending.find((e) => e.startMs <= nowMs && e.left > 0);
+        if (episode) {
+          // Breaching readings are put in order and on time: their alert is the thing under test.
+          episode.left -= 1;
+          sends.push({ atMs: nowMs, event: reading(episode.deviceId, wallNow, episode.metric) });
+          continue;
+        }
+        const deviceId = random.pick(devices.slice(episodes.length));
+        if (random.chance(rates.outOfOrder)) {
+          const older = reading(deviceId, wallNow - 20);
+          sends.push({ atMs: nowMs, event: reading(deviceId, wallNow) }, { atMs: nowMs, event: older, injected: 'out-of-order' });
+        } else if (random.chance(rates.late)) {
+          sends.push({ atMs: nowMs + LATE_BY_MS, event: reading(deviceId, wallNow), injected: 'late' });
+        } else {
+          sends.push({ atMs: nowMs, event: reading(deviceId, wallNow) });
+        }
+      }
+      return withDuplicates(sends, nowMs, random, rates.duplicate);
+    },
+  };
+}
+
+/** Breach episodes spread over the load: one per metric, away from the outages' edges. */
+export function planBreachEpisodes(loadMs: number): BreachEpisode[] {
+  return Object.keys(METRICS).map((metric, i) => ({ startMs: Math.round(loadMs * (0.1 + 0.3 * i)), metric }));
+}

@@ -1,0 +1,34 @@
+/** What a workload hands the scheduler: events to put, each at a time, some deliberately odd. */
+import type { CloudEvent } from '../../../lambdas/shared/envelope';
+
+/**
+ * Producer behaviours the scenario injects:
+ *  - `duplicate`: the same event (same source and id) put again, as a producer retry would;
+ *  - `out-of-order`: put right after a newer event of the same key;
+ *  - `late`: put seconds after newer events of the same key were put.
+ */
+export type Injection = 'duplicate' | 'out-of-order' | 'late';
+
+export interface PlannedSend {
+  /** Real milliseconds from the start of the load at which to put it. */
+  readonly atMs: number;
+  readonly event: CloudEvent;
+  readonly injected?: Injection;
+}
+
+export interface InjectionRates {
+  readonly duplicate: number;
+  readonly outOfOrder: number;
+  readonly late: number;
+}
+
+export interface Workload {
+  readonly pipeline: string;
+  /** Creates `count` new events at `nowMs` (plus their injected companions, possibly due later). */
+  create(nowMs: number, count: number): PlannedSend[];
+}
+
+/** How late a `late` event is put after its own time (real ms): well inside every latency objective. */
+export const LATE_BY_MS = 1500;
+/** How long after the original a producer duplicate is put (real ms, upper bound). */
+export const DUPLICATE_WITHIN_MS = 2000;
