@@ -1,6 +1,7 @@
 /**
  * How Lambda reads a function's answer when the mapping has ReportBatchItemFailures (AWS rules):
- * - success: null/undefined, "", {}, `batchItemFailures` empty or null;
+ * - success: null/undefined, "", [], {}, `batchItemFailures` empty or null, and any answer that is not
+ *   an object (it names no failed item);
  * - partial: every itemIdentifier is a sequence number of the batch; the lowest becomes the checkpoint;
  * - whole batch failed: an itemIdentifier that is empty, null, not a string of the batch (e.g. 123 or an
  *   unknown number), an entry without `itemIdentifier` (a wrong key), or a non-list `batchItemFailures`.
@@ -15,9 +16,7 @@ export type BatchVerdict =
 
 export function readBatchResponse(payload: unknown, batchSequenceNumbers: readonly string[]): BatchVerdict {
   if (payload === null || payload === undefined || payload === '') return { kind: 'success' };
-  if (typeof payload !== 'object' || Array.isArray(payload)) {
-    return { kind: 'invalid', reason: `response is not an object: ${JSON.stringify(payload)}` };
-  }
+  if (typeof payload !== 'object' || Array.isArray(payload)) return { kind: 'success' };
   const failures = (payload as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'success' };
   if (!Array.isArray(failures)) return { kind: 'invalid', reason: 'batchItemFailures is not a list' };

@@ -28,7 +28,8 @@ export function clientsFromEnv(env: NodeJS.ProcessEnv = process.env): TestClient
   const common = { region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' } };
   // kinesis-mock answers HTTP/1.1 only.
   const kinesis = new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() });
-  const sqs = new SQSClient(common);
+  // fauxqs answers queue URLs on sqs.<region>.localhost, which does not resolve here: keep the endpoint.
+  const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: false });
   const sns = new SNSClient(common);
   return {
     kinesis,
