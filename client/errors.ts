@@ -1,0 +1,56 @@
+/** Errors the producer raises at the call site, and the report of events it could not deliver. */
+
+/** The event was rejected before sending: the envelope is invalid. `reason` names each bad field. */
+export class EventValidationError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly input: unknown,
+  ) {
+    super(`Invalid event: ${reason}`);
+    this.name = 'EventValidationError';
+  }
+}
+
+/** The event was rejected before sending: as one Kinesis record it would exceed the record size limit. */
+export class EventTooLargeError extends Error {
+  constructor(
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+    readonly eventId: string,
+  ) {
+    super(`Event ${eventId} is ${sizeBytes} bytes as a Kinesis record (partition key + data); the limit is ${limitBytes} bytes`);
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/** Records the producer gave up on: the reason, the attempts made and what they carried. */
+export interface DeliveryFailure<T> {
+  readonly partitionKey: string;
+  readonly reason: string;
+  readonly attempts: number;
+  /** What the caller enqueued (events for the EventProducer). */
+  readonly items: readonly T[];
+}
+
+/** Raised by flush() and close() when some records could not be delivered since the last flush. */
+export class DeliveryError<T> extends Error {
+  constructor(readonly failures: readonly DeliveryFailure<T>[]) {
+    const count = failures.reduce((n, f) => n + f.items.length, 0);
+    const reasons = [...new Set(failures.map((f) => f.reason))].slice(0, 3).join('; ');
+    super(`${count} record(s) could not be delivered after retries (${reasons})`);
+    this.name = 'DeliveryError';
+  }
+
+  /** Every undelivered item, in the order they were enqueued per key. */
+  get items(): T[] {
+    return this.failures.flatMap((f) => f.items);
+  }
+}
+
+/** send() after close(). */
+export class ProducerClosedError extends Error {
+  constructor() {
+    super('The producer is closed');
+    this.name = 'ProducerClosedError';
+  }
+}

@@ -1,0 +1,7 @@
+/** The producer client's public surface. */
+export { EventProducer, type EventProducerOptions, type SentEvent } from './event-producer';
+export { buildEventRecord, type EventInput, type BuiltRecord } from './envelope-builder';
+export { RecordPublisher, type PublisherOptions, type PublisherStats, type RecordOutcome, type StreamTarget } from './record-publisher';
+export { DeliveryError, EventTooLargeError, EventValidationError, ProducerClosedError, type DeliveryFailure } from './errors';
+export { createKinesisClient } from './aws-clients';
+export type { CloudEvent } from '../lambdas/shared/envelope';
