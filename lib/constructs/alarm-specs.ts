@@ -1,0 +1,354 @@
+/**
+ * Every alarm of a pipeline, as data: one table that the construct turns into CloudWatch alarms, the
+ * docs turn into the alarms table, and the tests check row by row.
+ *
+ * Plain values only (no CDK objects) so the table can be read without synthesizing a stack. The one
+ * value only known at deploy time, the event source mapping's UUID, is passed in (a token in the stack,
+ * a placeholder in the docs).
+ */
+import { iteratorAgeThresholdMs, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
+
+/** The alarm kinds of a pipeline; the alarm name is `<alarmNamePrefix><kind>`. */
+export const AlarmKind = {
+  EventToActionLatencyP99: 'EventToActionLatencyP99',
+  IteratorAge: 'IteratorAge',
+  ProcessorErrors: 'ProcessorErrors',
+  ProcessorThrottles: 'ProcessorThrottles',
+  DroppedEvents: 'DroppedEvents',
+  DlqMessagesVisible: 'DlqMessagesVisible',
+  DlqOldestMessageAge: 'DlqOldestMessageAge',
+  PoisonEvents: 'PoisonEvents',
+  StreamWriteThrottled: 'StreamWriteThrottled',
+  PutRecordsThrottled: 'PutRecordsThrottled',
+  StreamReadThrottled: 'StreamReadThrottled',
+  IdempotencyReadThrottled: 'IdempotencyReadThrottled',
+  IdempotencyWriteThrottled: 'IdempotencyWriteThrottled',
+} as const;
+export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
+
+/**
+ * How CloudWatch treats a period without data. Chosen per alarm, never left to the default: the
+ * reason is in `missingDataReason` and lands in the docs.
+ */
+export type MissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
+
+export interface AlarmSpec {
+  readonly kind: AlarmKindName;
+  /** `<alarmNamePrefix><kind>`, e.g. `StreamPipeline-orders-IteratorAge`. */
+  readonly alarmName: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** CloudWatch statistic: `Sum`, `Maximum`, `p99`, ... */
+  readonly statistic: string;
+  readonly periodSeconds: number;
+  /** The alarm fires when the statistic is strictly greater than this. */
+  readonly threshold: number;
+  /** Human form of the threshold for descriptions and docs, e.g. `> 5000 ms (p99)`. */
+  readonly thresholdText: string;
+  readonly evaluationPeriods: number;
+  /**
+   * Breaching periods among `evaluationPeriods` needed to fire: all of them for level signals that
+   * may blip (latency, throttles), one for discrete faults where a single occurrence matters
+   * (a poison record, a dropped event, a message in the DLQ).
+   */
+  readonly datapointsToAlarm: number;
+  readonly treatMissingData: MissingData;
+  readonly missingDataReason: string;
+  /** What it means, for the on-call engineer. */
+  readonly meaning: string;
+  /** The first three things to check, in order. */
+  readonly firstChecks: readonly [string, string, string];
+}
+
+/** What the alarm table needs to know about one deployed pipeline. */
+export interface AlarmSpecInput {
+  readonly pipeline: PipelineConfig;
+  readonly names: PipelineResourceNames;
+  /** The Kinesis event source mapping's UUID (a CloudFormation token in the stack). */
+  readonly eventSourceMappingUuid: string;
+}
+
+type Row = Omit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm'> & {
+  /** `sustained`: every evaluated period breaches; `any`: one breaching period fires. */
+  readonly fireOn: 'sustained' | 'any';
+};
+
+/** The table of alarms for one pipeline, in the order they appear on the dashboard and in the docs. */
+export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: AlarmSpecInput): AlarmSpec[] {
+  const p = pipeline.name;
+  const pipelineDims = { [PIPELINE_DIMENSION]: p };
+  const functionDims = { FunctionName: names.functionName };
+  const queueDims = { QueueName: names.dlqName };
+  const streamDims = { StreamName: names.streamName };
+  const tableDims = { TableName: names.idempotencyTableName };
+  const retention = `${pipeline.stream.retentionHours} h`;
+  const dlqList = `\`npx stream-pipeline dlq list --pipeline ${p}\``;
+  const dlqReplay = `\`npx stream-pipeline dlq replay --pipeline ${p}\``;
+  const logs = `the processor logs (/aws/lambda/${names.functionName})`;
+  const iteratorThreshold = iteratorAgeThresholdMs(pipeline);
+  const eventCountReason =
+    'the metric is only published while there is traffic; no data means nothing happened, and a stalled consumer is caught by IteratorAge, ProcessorErrors and DlqMessagesVisible';
+
+  const rows: Row[] = [
+    {
+      kind: AlarmKind.EventToActionLatencyP99,
+      namespace: METRIC_NAMESPACE,
+      metricName: ProcessorMetric.EventToActionLatency,
+      dimensions: pipelineDims,
+      statistic: 'p99',
+      threshold: pipeline.alarms.latencyObjectiveMs,
+      thresholdText: `p99 > ${pipeline.alarms.latencyObjectiveMs} ms (the latency objective)`,
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason:
+        'latency is only measured when records complete; with no records nobody is waiting, and records that cannot complete show up in IteratorAge, ProcessorErrors and the DLQ alarms',
+      meaning: `Events take longer than the objective from their CloudEvents time to the ${pipeline.action} action.`,
+      firstChecks: [
+        'IteratorAge on the dashboard: if it is high too, the processor is behind (see ProcessorErrors, ProcessorThrottles; raise parallelizationFactor or shards)',
+        'if IteratorAge is low, compare with IngestToActionLatency: a gap means producers send events late (event time far before arrival)',
+        `${logs}: the per-batch summary line shows slow actions or retries against the state table or topic`,
+      ],
+    },
+    {
+      kind: AlarmKind.IteratorAge,
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensions: functionDims,
+      statistic: 'Maximum',
+      threshold: iteratorThreshold,
+      thresholdText: `Maximum > ${iteratorThreshold} ms`,
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason:
+        'Lambda publishes IteratorAge only when it invokes the function; a failing batch keeps being retried (and measured), so silence means an idle stream',
+      meaning: `The processor reads the stream ${iteratorThreshold} ms or more behind its tip: records are waiting; past ${retention} they expire unprocessed.`,
+      firstChecks: [
+        'ProcessorErrors and ProcessorThrottles: a failing or throttled function blocks its shard until retries end',
+        `${dlqList}: batches that gave up after retries land there`,
+        'records in vs out on the dashboard: if the stream receives more than the processor handles, raise batchSize, parallelizationFactor or shard count',
+      ],
+    },
+    {
+      kind: AlarmKind.ProcessorErrors,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: functionDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 errors in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'Lambda publishes Errors only for invocations; no invocations means no errors',
+      meaning:
+        'The processor function fails whole invocations (crash, timeout, out of memory): its shard is retried from the checkpoint and blocked until retries end.',
+      firstChecks: [
+        `${logs}: the error and stack trace of the failing requests`,
+        'Duration against the timeout and Max Memory Used against the memory size: timeouts and OOM are errors too',
+        'the last deployment or configuration change of this pipeline',
+      ],
+    },
+    {
+      kind: AlarmKind.ProcessorThrottles,
+      namespace: 'AWS/Lambda',
+      metricName: 'Throttles',
+      dimensions: functionDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 throttles in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'Lambda publishes Throttles only when invocations are throttled',
+      meaning: 'Lambda refuses to run the processor for lack of concurrency: the shards wait and IteratorAge grows.',
+      firstChecks: [
+        'the account ConcurrentExecutions against its quota (other functions may use it up)',
+        'reserved concurrency on this function, if someone set one',
+        'shards × parallelizationFactor: the concurrency this pipeline needs',
+      ],
+    },
+    {
+      kind: AlarmKind.DroppedEvents,
+      namespace: 'AWS/Lambda',
+      metricName: 'DroppedEventCount',
+      dimensions: { EventSourceMappingUUID: eventSourceMappingUuid },
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 events in any period',
+      fireOn: 'any',
+      treatMissingData: 'notBreaching',
+      missingDataReason: eventCountReason,
+      meaning:
+        'Records gave up (retries exhausted or too old) and could NOT be recorded in the DLQ: they are skipped with no trace but this metric. Data loss unless replayed.',
+      firstChecks: [
+        'DestinationDeliveryFailures of the function: the role must be able to sqs:SendMessage to the DLQ and use its KMS key',
+        'that the DLQ exists and its key is enabled',
+        `note the time window and re-read those records from the stream before its ${retention} retention ends`,
+      ],
+    },
+    {
+      kind: AlarmKind.DlqMessagesVisible,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: queueDims,
+      statistic: 'Maximum',
+      threshold: 0,
+      thresholdText: '> 0 messages',
+      fireOn: 'any',
+      treatMissingData: 'notBreaching',
+      missingDataReason:
+        'SQS keeps publishing queue metrics while a queue holds messages; it only stops for an empty, inactive queue',
+      meaning:
+        'Records failed for good: poison records sent by the processor, or batches the event source mapping gave up on. They wait in the DLQ for inspection and replay.',
+      firstChecks: [
+        `${dlqList}: the reason of each message (poison record or gave-up batch)`,
+        'fix the cause: the producer (see the event source), the action code, or the downstream dependency',
+        `${dlqReplay} once fixed, within the stream's ${retention} retention for gave-up batches`,
+      ],
+    },
+    {
+      kind: AlarmKind.DlqOldestMessageAge,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: queueDims,
+      statistic: 'Maximum',
+      threshold: pipeline.alarms.dlqOldestMessageAgeSeconds,
+      thresholdText: `> ${pipeline.alarms.dlqOldestMessageAgeSeconds} s`,
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason:
+        'SQS keeps publishing queue metrics while a queue holds messages; no data means an empty queue, which has no old message',
+      meaning: `A failed record has waited in the DLQ for more than ${pipeline.alarms.dlqOldestMessageAgeSeconds} s without being handled; the replay window (stream retention ${retention}) is closing.`,
+      firstChecks: [
+        `${dlqList}: what is waiting and since when`,
+        `${dlqReplay} for the ones whose cause is fixed`,
+        'who owns the fix: a poison record needs its producer, a gave-up batch needs the processor or a dependency',
+      ],
+    },
+    {
+      kind: AlarmKind.PoisonEvents,
+      namespace: METRIC_NAMESPACE,
+      metricName: ProcessorMetric.EventsPoison,
+      dimensions: pipelineDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 records in any period',
+      fireOn: 'any',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'the processor publishes the count with each batch; no batches means no poison records',
+      meaning:
+        'The processor received records it can never process (not JSON, invalid CloudEvent, unknown type, rejected by the action) and sent them to the DLQ.',
+      firstChecks: [
+        `${dlqList}: the reason names the bad field or the error`,
+        'the CloudEvents source of those records: which producer sends them, and since which deployment',
+        `${dlqReplay} after the producer or the action is fixed`,
+      ],
+    },
+    {
+      kind: AlarmKind.StreamWriteThrottled,
+      namespace: 'AWS/Kinesis',
+      metricName: 'WriteProvisionedThroughputExceeded',
+      dimensions: streamDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 records in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'Kinesis publishes stream metrics only while producers write',
+      meaning: 'The stream rejects producer writes (PutRecord and PutRecords): producers retry, slow down or lose events.',
+      firstChecks: [
+        `stream mode ${pipeline.stream.mode}: a provisioned stream needs more shards; an on-demand stream throttles bursts above twice its previous peak`,
+        'a hot partition key: one subject receiving more than 1 MB/s or 1,000 records/s',
+        'producer errors and retries (the producer client reports per-record failures)',
+      ],
+    },
+    {
+      kind: AlarmKind.PutRecordsThrottled,
+      namespace: 'AWS/Kinesis',
+      metricName: 'PutRecords.ThrottledRecords',
+      dimensions: streamDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 records in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'Kinesis publishes PutRecords metrics only for PutRecords calls',
+      meaning: 'Records inside PutRecords batches are throttled: producers must retry exactly those records or lose them.',
+      firstChecks: [
+        'StreamWriteThrottled and the shard count or on-demand peak',
+        'the partition key spread of the producers (a hot subject)',
+        'that producers retry the failed records of a PutRecords response, not the whole batch',
+      ],
+    },
+    {
+      kind: AlarmKind.StreamReadThrottled,
+      namespace: 'AWS/Kinesis',
+      metricName: 'ReadProvisionedThroughputExceeded',
+      dimensions: streamDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'Kinesis publishes read metrics only while consumers read',
+      meaning: 'Consumers read more than the shards allow (5 GetRecords/s, 2 MB/s per shard, shared by all consumers): the processor falls behind.',
+      firstChecks: [
+        'other consumers of the same stream (each standard consumer shares the per-shard read limits)',
+        'IteratorAge: whether the processor is falling behind because of it',
+        'enhanced fan-out for extra consumers, or more shards',
+      ],
+    },
+    {
+      kind: AlarmKind.IdempotencyReadThrottled,
+      namespace: 'AWS/DynamoDB',
+      metricName: 'ReadThrottleEvents',
+      dimensions: tableDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 events in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'DynamoDB publishes throttle events only when requests are throttled',
+      meaning: 'Reads of the idempotency table are throttled: the processor retries and batches slow down or fail.',
+      firstChecks: [
+        'the table is on-demand: look for the account or table throughput quota, or a hot key (one source+id read very often)',
+        'ProcessorErrors and IteratorAge: whether processing is affected',
+        'a replay or backfill running at the same time',
+      ],
+    },
+    {
+      kind: AlarmKind.IdempotencyWriteThrottled,
+      namespace: 'AWS/DynamoDB',
+      metricName: 'WriteThrottleEvents',
+      dimensions: tableDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 events in every period',
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'DynamoDB publishes throttle events only when requests are throttled',
+      meaning: 'Writes of idempotency keys are throttled: records are retried, batches slow down, IteratorAge grows.',
+      firstChecks: [
+        'the account or table write quota (on-demand tables still have per-table limits)',
+        'a sudden surge: records in on the dashboard, or a replay running',
+        'ProcessorErrors and IteratorAge: whether processing is affected',
+      ],
+    },
+  ];
+
+  const { periodSeconds, evaluationPeriods } = pipeline.alarms;
+  return rows.map(({ fireOn, ...row }) => ({
+    ...row,
+    alarmName: `${names.alarmNamePrefix}${row.kind}`,
+    periodSeconds,
+    evaluationPeriods,
+    datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,
+  }));
+}
+
+/** The alarm description: pipeline, meaning, threshold and the first three checks. Max 1024 chars. */
+export function alarmDescription(pipeline: PipelineConfig, spec: AlarmSpec): string {
+  const checks = spec.firstChecks.map((check, i) => `(${i + 1}) ${check}`).join(' ');
+  const text = `[${pipeline.name}] ${spec.meaning} Threshold: ${spec.thresholdText}. First checks: ${checks}`;
+  return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
+}

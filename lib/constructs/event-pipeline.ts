@@ -1,0 +1,207 @@
+/**
+ * One configured pipeline: stream → event source mapping → processor → idempotency (+ state) table,
+ * with its dead-letter queue, encryption key, least-privilege grants and alarms.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { leaseSeconds, pipelineResourceNames, type ActionName, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { ProcessorEnv } from '../../lambdas/shared/environment';
+import { IdempotencyTable, StateTable } from '../../lambdas/shared/tables';
+import { pipelineAlarmSpecs, type AlarmSpec } from './alarm-specs';
+import { PipelineAlarms } from './pipeline-alarms';
+import { ProcessorFunction } from './processor-function';
+import { SqsFailureDestination } from './sqs-failure-destination';
+
+/** Actions that keep their own state (current order state, open telemetry incidents). */
+const STATEFUL_ACTIONS: readonly ActionName[] = ['orders', 'telemetry'];
+/** Actions that publish alerts. */
+const ALERTING_ACTIONS: readonly ActionName[] = ['telemetry'];
+
+/** The actions the processor calls on a table: item reads and writes, including transactions. */
+const TABLE_ITEM_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  // TransactWriteItems is authorized per item action; condition checks need their own action.
+  'dynamodb:ConditionCheckItem',
+];
+
+export interface EventPipelineProps {
+  /** The validated pipeline configuration (an entry of `loadConfig().pipelines`). */
+  readonly pipeline: PipelineConfig;
+  /** Receives ALARM and OK notifications of every alarm of the pipeline. */
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Physical names of the pipeline's resources.
+   * @default pipelineResourceNames(<stack name>, pipeline.name)
+   */
+  readonly names?: PipelineResourceNames;
+  /** Folder with the Lambda entries `<action>.ts`. @default lambdas/handlers of this repository */
+  readonly handlersDir?: string;
+}
+
+export class EventPipeline extends Construct {
+  readonly pipeline: PipelineConfig;
+  readonly names: PipelineResourceNames;
+  /**
+   * Customer-managed key of the pipeline's data at rest (stream, DLQ, tables, alerts topic).
+   * Retained on stack deletion: the retained tables and DLQ stay readable only with it.
+   */
+  readonly key: kms.Key;
+  readonly stream: kinesis.Stream;
+  /** Receives the event source mapping's gave-up batches and the processor's poison records. */
+  readonly deadLetterQueue: sqs.Queue;
+  readonly idempotencyTable: dynamodb.Table;
+  /** Only for actions that keep state (`orders`, `telemetry`). */
+  readonly stateTable?: dynamodb.Table;
+  /** Only for actions that alert (`telemetry`). */
+  readonly alertsTopic?: sns.Topic;
+  readonly processor: nodejs.NodejsFunction;
+  readonly processorRole: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly eventSourceMapping: lambda.EventSourceMapping;
+  /** The alarm table this pipeline was built from (one row per alarm). */
+  readonly alarmSpecs: readonly AlarmSpec[];
+  readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: EventPipelineProps) {
+    super(scope, id);
+    const { pipeline } = props;
+    const names = props.names ?? pipelineResourceNames(Stack.of(this).stackName, pipeline.name);
+    this.pipeline = pipeline;
+    this.names = names;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts the data of the ${names.streamName} pipeline (stream, DLQ, tables, topic)`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stream = new kinesis.Stream(this, 'Stream', {
+      streamName: names.streamName,
+      streamMode: pipeline.stream.mode === 'PROVISIONED' ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+      shardCount: pipeline.stream.shardCount,
+      retentionPeriod: Duration.hours(pipeline.stream.retentionHours),
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: this.key,
+      // A retained stream keeps billing by the hour with nobody reading it; drain before deleting.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: names.dlqName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      // Unhandled failures are the evidence needed to replay: keep them if the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.idempotencyTable = this.table('IdempotencyTable', names.idempotencyTableName, IdempotencyTable);
+    if (STATEFUL_ACTIONS.includes(pipeline.action)) {
+      this.stateTable = this.table('StateTable', names.stateTableName, StateTable);
+    }
+    if (ALERTING_ACTIONS.includes(pipeline.action)) {
+      this.alertsTopic = new sns.Topic(this, 'AlertsTopic', {
+        topicName: names.alertsTopicName,
+        displayName: `${pipeline.name} alerts`,
+        masterKey: this.key,
+        enforceSSL: true,
+      });
+    }
+
+    const fn = new ProcessorFunction(this, 'Processor', {
+      pipeline,
+      functionName: names.functionName,
+      handlersDir: props.handlersDir,
+      environment: this.processorEnvironment(),
+    });
+    this.processor = fn.function;
+    this.processorRole = fn.role;
+    this.logGroup = fn.logGroup;
+    this.grantProcessor();
+
+    const source = pipeline.eventSource;
+    this.eventSourceMapping = this.processor.addEventSourceMapping('KinesisMapping', {
+      eventSourceArn: this.stream.streamArn,
+      enabled: true,
+      batchSize: source.batchSize,
+      maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
+      startingPosition: lambda.StartingPosition[source.startingPosition],
+      parallelizationFactor: source.parallelizationFactor,
+      bisectBatchOnError: source.bisectBatchOnFunctionError,
+      retryAttempts: source.maxRetryAttempts,
+      maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
+      reportBatchItemFailures: source.reportBatchItemFailures,
+      onFailure: new SqsFailureDestination(this.deadLetterQueue),
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+    });
+    // The mapping is validated against the role at creation: create it after the grants.
+    this.eventSourceMapping.node.addDependency(this.processorRole);
+
+    this.alarmSpecs = pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid: this.eventSourceMapping.eventSourceMappingId });
+    this.alarms = new PipelineAlarms(this, 'Alarms', { pipeline, specs: this.alarmSpecs, topic: props.alarmTopic }).alarms;
+  }
+
+  private table(id: string, tableName: string, schema: { partitionKey: string; ttlAttribute: string }): dynamodb.Table {
+    return new dynamodb.Table(this, id, {
+      tableName,
+      partitionKey: { name: schema.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: schema.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private processorEnvironment(): Record<string, string> {
+    const { pipeline } = this;
+    const env: Record<string, string> = {
+      [ProcessorEnv.PipelineName]: pipeline.name,
+      [ProcessorEnv.IdempotencyTable]: this.idempotencyTable.tableName,
+      [ProcessorEnv.DeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+      [ProcessorEnv.IdempotencyTtlSeconds]: String(pipeline.idempotency.ttlHours * 3600),
+      [ProcessorEnv.LeaseSeconds]: String(leaseSeconds(pipeline)),
+      [ProcessorEnv.KeyConcurrency]: String(pipeline.processor.keyConcurrency),
+      [ProcessorEnv.TimeMarginMs]: String(pipeline.processor.timeMarginMs),
+    };
+    if (this.stateTable) env[ProcessorEnv.StateTable] = this.stateTable.tableName;
+    if (this.alertsTopic) env[ProcessorEnv.AlertsTopicArn] = this.alertsTopic.topicArn;
+    if (pipeline.telemetry) env[ProcessorEnv.TelemetryConfig] = JSON.stringify(pipeline.telemetry);
+    return env;
+  }
+
+  /** Exact actions on exact resources; no CDK grant helper that adds wildcard actions. */
+  private grantProcessor(): void {
+    const role = this.processorRole;
+    // Read the stream (the event source mapping polls with the function's role), decrypt its records.
+    this.stream.grantRead(role);
+    this.idempotencyTable.grant(role, ...TABLE_ITEM_ACTIONS);
+    this.stateTable?.grant(role, ...TABLE_ITEM_ACTIONS);
+    // Poison records are sent by the processor; gave-up batches by the mapping (SqsFailureDestination).
+    this.deadLetterQueue.grant(role, 'sqs:SendMessage');
+    if (this.alertsTopic) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }));
+    }
+    // One key protects all of the pipeline's data: decrypt what is read, generate data keys for what
+    // is written (SQS and SNS messages, DynamoDB items).
+    this.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+}
