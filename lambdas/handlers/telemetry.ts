@@ -1,9 +1,8 @@
 /**
- * PLACEHOLDER until the processor lands (issue 3): acknowledges every record without processing it.
- * This is not the processor; it only lets the stack synthesize and deploy.
+ * Lambda entry of the `telemetry` pipeline's processor (bundled by the stack with esbuild).
+ * Creating the processor only creates the AWS clients; settings are read at the first invocation.
  */
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createProcessor } from '../processor/processor';
+import { telemetry } from '../actions/telemetry';
 
-export async function handler(_event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-  return { batchItemFailures: [] };
-}
+export const handler = createProcessor(telemetry);

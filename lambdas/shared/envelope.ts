@@ -45,12 +45,16 @@ export interface CloudEvent<TData = unknown> {
   [extension: string]: unknown;
 }
 
-export type EnvelopeResult = { ok: true; event: CloudEvent } | { ok: false; reason: string };
+/**
+ * `stage` says which rule failed: `decode` (the bytes are not UTF-8 JSON) or `validate` (JSON, but
+ * not a valid envelope), so a consumer can tell garbage from a producer bug.
+ */
+export type EnvelopeResult = { ok: true; event: CloudEvent } | { ok: false; reason: string; stage: 'decode' | 'validate' };
 
 /** Validates a parsed JSON value as a CloudEvent; the reason names each bad field. */
 export function validateEnvelope(value: unknown): EnvelopeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'envelope must be a JSON object' };
+    return { ok: false, reason: 'envelope must be a JSON object', stage: 'validate' };
   }
   const result = cloudEventSchema.safeParse(value);
   if (result.success) return { ok: true, event: result.data };
@@ -59,7 +63,7 @@ export function validateEnvelope(value: unknown): EnvelopeResult {
     const missing = issue.code === 'invalid_type' && (value as Record<string, unknown>)[String(issue.path[0])] === undefined;
     return missing ? `${field}: is required` : `${field}: ${issue.message}`;
   });
-  return { ok: false, reason: reasons.join('; ') };
+  return { ok: false, reason: reasons.join('; '), stage: 'validate' };
 }
 
 /** Decodes one record's bytes (UTF-8 JSON) into a validated CloudEvent. */
@@ -68,13 +72,13 @@ export function decodeEnvelope(bytes: Uint8Array): EnvelopeResult {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, reason: 'record data is not valid UTF-8' };
+    return { ok: false, reason: 'record data is not valid UTF-8', stage: 'decode' };
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `record data is not JSON: ${(error as Error).message}` };
+    return { ok: false, reason: `record data is not JSON: ${(error as Error).message}`, stage: 'decode' };
   }
   return validateEnvelope(parsed);
 }

@@ -1,0 +1,76 @@
+/**
+ * CloudWatch Embedded Metric Format lines for one batch, exactly as lambdas/shared/metrics-contract.ts
+ * declares them: namespace StreamPipeline, the single dimension Pipeline, latencies high-resolution in
+ * Milliseconds, counts standard-resolution Count.
+ *
+ * Written by hand rather than with Powertools Metrics because Powertools always adds a `service`
+ * dimension, and the alarms select on `Pipeline` alone.
+ */
+import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../shared/metrics-contract';
+
+/** EMF accepts at most 100 values per metric in one document. */
+const MAX_VALUES_PER_DOCUMENT = 100;
+
+export interface BatchMetrics {
+  readonly eventToActionMs: readonly number[];
+  readonly ingestToActionMs: readonly number[];
+  readonly processed: number;
+  readonly duplicate: number;
+  readonly poison: number;
+  readonly failed: number;
+  readonly stale: number;
+}
+
+/** Where EMF lines go: stdout in Lambda (the runtime ships it to CloudWatch Logs). */
+export type MetricsWriter = (line: string) => void;
+export const stdoutMetricsWriter: MetricsWriter = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+type MetricDefinition = { Name: string; Unit: 'Milliseconds' | 'Count'; StorageResolution: 1 | 60 };
+
+function document(pipeline: string, timestamp: number, definitions: MetricDefinition[], values: Record<string, number | number[]>): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[PIPELINE_DIMENSION]], Metrics: definitions }],
+    },
+    [PIPELINE_DIMENSION]: pipeline,
+    ...values,
+  });
+}
+
+/** The EMF documents for one batch: counts in the first, latency values spread 100 per document. */
+export function emfLines(pipeline: string, metrics: BatchMetrics, timestamp = Date.now()): string[] {
+  const counts: Record<string, number> = {
+    [ProcessorMetric.EventsProcessed]: metrics.processed,
+    [ProcessorMetric.EventsDuplicate]: metrics.duplicate,
+    [ProcessorMetric.EventsPoison]: metrics.poison,
+    [ProcessorMetric.EventsFailed]: metrics.failed,
+    [ProcessorMetric.EventsStale]: metrics.stale,
+  };
+  const lines: string[] = [];
+  const documents = Math.max(1, Math.ceil(Math.max(metrics.eventToActionMs.length, metrics.ingestToActionMs.length) / MAX_VALUES_PER_DOCUMENT));
+  for (let d = 0; d < documents; d++) {
+    const definitions: MetricDefinition[] = [];
+    const values: Record<string, number | number[]> = {};
+    const latencies: [string, readonly number[]][] = [
+      [ProcessorMetric.EventToActionLatency, metrics.eventToActionMs],
+      [ProcessorMetric.IngestToActionLatency, metrics.ingestToActionMs],
+    ];
+    for (const [name, all] of latencies) {
+      const slice = all.slice(d * MAX_VALUES_PER_DOCUMENT, (d + 1) * MAX_VALUES_PER_DOCUMENT);
+      if (slice.length === 0) continue;
+      definitions.push({ Name: name, Unit: 'Milliseconds', StorageResolution: 1 });
+      values[name] = slice;
+    }
+    if (d === 0) {
+      for (const [name, value] of Object.entries(counts)) {
+        definitions.push({ Name: name, Unit: 'Count', StorageResolution: 60 });
+        values[name] = value;
+      }
+    }
+    lines.push(document(pipeline, timestamp, definitions, values));
+  }
+  return lines;
+}

@@ -1,0 +1,115 @@
+/**
+ * Turns a Lambda Kinesis event into user records: KPL aggregates are unpacked (aws-kinesis-agg),
+ * each user record keeps the outer sequence number (the batch item identifier AWS understands) and
+ * its position inside the aggregate, and is decoded into a CloudEvent or a poison reason.
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { deaggregate } from 'aws-kinesis-agg';
+import { decodeEnvelope, idempotencyKeyOf, type CloudEvent } from '../shared/envelope';
+import { PoisonReason } from '../shared/dlq-message';
+
+export interface UserRecord {
+  /** Outer Kinesis sequence number: what a batch item failure names. */
+  readonly sequenceNumber: string;
+  /** Position inside a KPL aggregate; undefined for a plain record. */
+  readonly subSequenceNumber?: number;
+  readonly partitionKey: string;
+  readonly data: Buffer;
+  readonly shardId: string;
+  /** Kinesis approximateArrivalTimestamp, epoch ms. */
+  readonly arrivalMs: number;
+  readonly eventSourceARN: string;
+}
+
+export type DecodedRecord =
+  | (UserRecord & { readonly ok: true; readonly event: CloudEvent; readonly idempotencyKey: string })
+  | (UserRecord & { readonly ok: false; readonly reason: PoisonReason; readonly error: string });
+
+/** `shardId-000000000006:4959...` → `shardId-000000000006`. */
+function shardIdOf(record: KinesisStreamRecord): string {
+  const colon = record.eventID.indexOf(':');
+  return colon > 0 ? record.eventID.slice(0, colon) : record.eventID;
+}
+
+/** Unpacks one Kinesis record; a plain record gives itself. Throws if an aggregate is corrupt. */
+function userRecordsOf(record: KinesisStreamRecord): UserRecord[] {
+  const common = {
+    shardId: shardIdOf(record),
+    arrivalMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+    eventSourceARN: record.eventSourceARN,
+    sequenceNumber: record.kinesis.sequenceNumber,
+  };
+  const out: UserRecord[] = [];
+  let failure: Error | undefined;
+  // The library calls back synchronously; an error may be reported more than once, keep the first.
+  deaggregate(
+    record.kinesis,
+    true,
+    (error, user) => {
+      if (error) failure ??= error;
+      else if (user) {
+        const aggregated = user.subSequenceNumber !== undefined;
+        out.push({
+          ...common,
+          partitionKey: user.partitionKey,
+          data: Buffer.from(user.data, 'base64'),
+          ...(aggregated ? { subSequenceNumber: user.subSequenceNumber } : {}),
+        });
+      }
+    },
+    (error) => {
+      if (error) failure ??= error;
+    },
+  );
+  if (failure) throw failure;
+  return out;
+}
+
+/** Every user record of the batch, in batch order, decoded or with the reason it is poison. */
+export function decodeBatch(records: readonly KinesisStreamRecord[]): DecodedRecord[] {
+  const decoded: DecodedRecord[] = [];
+  for (const record of records) {
+    let users: UserRecord[];
+    try {
+      users = userRecordsOf(record);
+    } catch (error) {
+      decoded.push({
+        sequenceNumber: record.kinesis.sequenceNumber,
+        partitionKey: record.kinesis.partitionKey,
+        data: Buffer.from(record.kinesis.data, 'base64'),
+        shardId: shardIdOf(record),
+        arrivalMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+        eventSourceARN: record.eventSourceARN,
+        ok: false,
+        reason: PoisonReason.Undecodable,
+        error: `KPL aggregated record could not be unpacked: ${(error as Error).message}`,
+      });
+      continue;
+    }
+    for (const user of users) {
+      const result = decodeEnvelope(user.data);
+      if (result.ok) {
+        decoded.push({ ...user, ok: true, event: result.event, idempotencyKey: idempotencyKeyOf(result.event) });
+      } else {
+        const reason = result.stage === 'decode' ? PoisonReason.Undecodable : PoisonReason.InvalidEnvelope;
+        decoded.push({ ...user, ok: false, reason, error: result.reason });
+      }
+    }
+  }
+  return decoded;
+}
+
+/** Where a user record sits in its shard. */
+export type StreamPosition = Pick<UserRecord, 'sequenceNumber' | 'subSequenceNumber'>;
+
+/** Kinesis order of two user records: sequence number (decimal, up to 128 bits), then position in the aggregate. */
+export function compareRecordOrder(a: StreamPosition, b: StreamPosition): number {
+  if (a.sequenceNumber !== b.sequenceNumber) return compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber);
+  return (a.subSequenceNumber ?? -1) - (b.subSequenceNumber ?? -1);
+}
+
+/** Kinesis sequence numbers are decimal strings; shorter is smaller, then lexical. */
+export function compareSequenceNumbers(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * One processor under test: its own idempotency table, state table, DLQ (and alerts topic), created
+ * on the emulators, with the real processor wired to them through the same settings the stack sets.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ActionFactory } from '../../../lambdas/actions/action';
+import { createProcessor, defaultClients, type KinesisBatchHandler, type ProcessorDependencies } from '../../../lambdas/processor/processor';
+import type { ProcessorSettings } from '../../../lambdas/processor/settings';
+import { createObservedTopic, createQueue, createTable, deleteQueue, deleteTable, uniqueName } from './aws';
+
+export interface TestPipeline {
+  readonly settings: ProcessorSettings;
+  readonly metricLines: string[];
+  /** A processor instance (one "container"); call several for concurrent invocations. */
+  processor(overrides?: Partial<ProcessorDependencies> & { settings?: Partial<ProcessorSettings> }): KinesisBatchHandler;
+  readonly alertsQueueUrl?: string;
+  cleanup(): Promise<void>;
+}
+
+export const silentLogger = () => new Logger({ logLevel: 'SILENT' });
+
+export async function createTestPipeline(
+  name: string,
+  action: ActionFactory,
+  options: { withTopic?: boolean; settings?: Partial<ProcessorSettings> } = {},
+): Promise<TestPipeline> {
+  const prefix = uniqueName(name);
+  const idempotencyTableName = await createTable(`${prefix}-idempotency`);
+  const stateTableName = await createTable(`${prefix}-state`);
+  const deadLetterQueueUrl = await createQueue(`${prefix}-dlq`);
+  const topic = options.withTopic ? await createObservedTopic(`${prefix}-alerts`) : undefined;
+  const settings: ProcessorSettings = {
+    pipelineName: name,
+    idempotencyTableName,
+    deadLetterQueueUrl,
+    stateTableName,
+    ...(topic ? { alertsTopicArn: topic.topicArn } : {}),
+    idempotencyTtlSeconds: 48 * 3600,
+    leaseSeconds: 60,
+    keyConcurrency: 8,
+    timeMarginMs: 1000,
+    ...options.settings,
+  };
+  const metricLines: string[] = [];
+  return {
+    settings,
+    metricLines,
+    ...(topic ? { alertsQueueUrl: topic.queueUrl } : {}),
+    processor(overrides = {}) {
+      const { settings: settingOverrides, ...deps } = overrides;
+      return createProcessor(action, {
+        clients: defaultClients(),
+        logger: silentLogger(),
+        metricsWriter: (line) => metricLines.push(line),
+        ...deps,
+        settings: { ...settings, ...settingOverrides },
+      });
+    },
+    async cleanup() {
+      await Promise.all([deleteTable(idempotencyTableName), deleteTable(stateTableName), deleteQueue(deadLetterQueueUrl), topic?.cleanup()]);
+    },
+  };
+}
+
+/** Clients whose DynamoDB calls of the given operations fail as if the connection broke. */
+export function clientsFailing(operations: readonly string[], error: () => Error = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })): ProcessorDependencies['clients'] {
+  const raw = new DynamoDBClient({ maxAttempts: 1 });
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (operations.includes(String(context.commandName).replace(/Command$/, ''))) throw error();
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectDynamoFailure' },
+  );
+  return { ...defaultClients(), dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) };
+}
+
+/** Clients whose SQS endpoint refuses connections (DLQ unavailable). */
+export function clientsWithDeadQueue(): ProcessorDependencies['clients'] {
+  return { ...defaultClients(), sqs: new SQSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }) };
+}
