@@ -12,7 +12,7 @@
 import { StateTable } from '../shared/tables';
 import type { StateItem, TransactionalAction } from '../actions/action';
 import { describeError, isPoison } from './errors';
-import { MAX_TRANSACTION_ITEMS, transactWrite, type DynamoUsage, type Item, type ItemSnapshot, type TransactItem } from './dynamo';
+import { MAX_TRANSACTION_ITEMS, transactWrite, type Item, type TransactItem } from './dynamo';
 import { completeInTransaction, Status } from './idempotency';
 import type { EngineContext } from './engine-context';
 import { forEachWithConcurrency, stopAfter, type KeyGroup, type WorkItem } from './work';
