@@ -1,0 +1,49 @@
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  IncreaseStreamRetentionPeriodCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import type { DeployedData } from './deployed-data';
+
+export interface StreamSettings {
+  readonly name: string;
+  readonly region: string;
+  readonly account: string;
+  /** Shards of an ON_DEMAND stream here (AWS scales them; locally a fixed small number). */
+  readonly onDemandShardCount: number;
+}
+
+const DEFAULT_RETENTION_HOURS = 24;
+/** Properties that change nothing observable locally (encryption is AWS-side). */
+export const STREAM_NOT_EMULATED = ['StreamEncryption', 'Tags'];
+
+/** AWS::Kinesis::Stream → CreateStream (+ retention), waits until ACTIVE. */
+export async function deployStream(kinesis: KinesisClient, props: Record<string, unknown>, settings: StreamSettings): Promise<DeployedData> {
+  const mode = (props.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode ?? 'PROVISIONED';
+  const shardCount = mode === 'ON_DEMAND' ? settings.onDemandShardCount : Number(props.ShardCount ?? 1);
+  await kinesis.send(new CreateStreamCommand({ StreamName: settings.name, ShardCount: shardCount }));
+  await waitUntilActive(kinesis, settings.name);
+  const retention = Number(props.RetentionPeriodHours ?? DEFAULT_RETENTION_HOURS);
+  if (retention > DEFAULT_RETENTION_HOURS) {
+    await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: settings.name, RetentionPeriodHours: retention }));
+    await waitUntilActive(kinesis, settings.name);
+  }
+  const arn = `arn:aws:kinesis:${settings.region}:${settings.account}:stream/${settings.name}`;
+  return {
+    physicalId: settings.name,
+    arn,
+    attributes: { Arn: arn, Name: settings.name },
+    summary: `${shardCount} shards${mode === 'ON_DEMAND' ? ' (ON_DEMAND in the template)' : ''}, retention ${retention} h`,
+  };
+}
+
+async function waitUntilActive(kinesis: KinesisClient, name: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`stream ${name} is not ACTIVE after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
