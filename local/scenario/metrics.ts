@@ -153,6 +153,26 @@ export async function readSeries(
   }));
 }
 
+/** Event-to-action latency percentiles over a whole run, per pipeline (one period covering it). */
+export async function readRunPercentiles(
+  cloudwatch: CloudWatchClient,
+  targets: readonly PipelineMetricTarget[],
+  start: Date,
+  end: Date,
+): Promise<Map<string, { p50?: number; p99?: number }>> {
+  const from = new Date(Math.floor(start.getTime() / 60_000) * 60_000);
+  const period = Math.ceil((end.getTime() - from.getTime()) / 60_000 + 1) * 60;
+  const queries: MetricDataQuery[] = targets.flatMap((t, i) => {
+    const metric = processorMetric(t.pipeline, ProcessorMetric.EventToActionLatency);
+    return [
+      { Id: `r${i}_p50`, MetricStat: { Metric: metric, Stat: 'p50', Period: period } },
+      { Id: `r${i}_p99`, MetricStat: { Metric: metric, Stat: 'p99', Period: period } },
+    ];
+  });
+  const data = await getMetricData(cloudwatch, queries, from, new Date(from.getTime() + period * 1000));
+  return new Map(targets.map((t, i) => [t.pipeline, { p50: data.get(`r${i}_p50`)?.[0]?.value, p99: data.get(`r${i}_p99`)?.[0]?.value }]));
+}
+
 export async function readAlarms(cloudwatch: CloudWatchClient, namePrefix: string): Promise<AlarmState[]> {
   const alarms: AlarmState[] = [];
   let token: string | undefined;

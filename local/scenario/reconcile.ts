@@ -5,15 +5,16 @@
  *
  * Rules:
  *  - every distinct valid event has a COMPLETED idempotency key and is not dead-lettered (else: lost);
- *  - `orders`: per order, the state item's `version` (the processor bumps it on every state write, in
- *    the same transaction as the idempotency key) equals the number of events that should have
- *    changed it (newer than everything put before them for that order); more means an event was
- *    applied twice, fewer that an effect was lost; the stored status is the newest event's;
+ *  - `orders`: per order, the state item's count of applied events (written by the action in the same
+ *    transaction as the idempotency keys) equals the number of events that should have changed it
+ *    (newer than everything put before them for that order); more means an event was applied twice,
+ *    fewer that an effect was lost; the stored status is the newest event's. The item's `version`
+ *    cannot serve: the processor folds a batch's events on one order into one write;
  *  - `telemetry`: exactly one alert per device and breached metric (all breaches of a run fall in one
  *    incident window), none for devices that never breached;
  *  - every poison record is in the DLQ with a reason, matched by shard and sequence number.
  */
-import type { PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import { PoisonReason as PoisonReasons, type PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
 import type { LedgerEvent, LedgerPoison } from './ledger';
 import type { PoisonKind } from './workloads/poison';
 
@@ -28,8 +29,11 @@ export interface OnFailureRecord {
 
 export interface StateItemObservation {
   readonly pk: string;
-  readonly version: number;
   readonly status?: string;
+  /** The event that set the current state. */
+  readonly eventId?: string;
+  /** Events applied to the item, when the action counts them (undefined: it does not). */
+  readonly appliedEvents?: number;
 }
 
 export interface AlertObservation {
@@ -196,7 +200,13 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
   const twice = entities.filter((c) => !c.ok && c.observed.includes('more')).length;
 
   const poisonRows = input.poison.map((p) => reconcilePoison(p, observed));
-  for (const row of poisonRows.filter((r) => !r.ok)) problems.push(`poison record ${row.partitionKey} (${row.kind}) is not in the DLQ with a reason`);
+  for (const row of poisonRows.filter((r) => !r.ok)) {
+    problems.push(
+      row.reason === undefined
+        ? `poison record ${row.partitionKey} (${row.kind}) is not in the DLQ`
+        : `poison record ${row.partitionKey} (${row.kind}) is in the DLQ as "${row.reason}", expected "${EXPECTED_POISON_REASON[row.kind]}" with an error and its exact bytes`,
+    );
+  }
   for (const body of observed.unreadableDlqMessages) problems.push(`unreadable DLQ message: ${body.slice(0, 200)}`);
   // On-failure records that cover none of our records still mean something gave up: report them.
   const ours = [...input.events, ...input.poison];
@@ -232,6 +242,14 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
   };
 }
 
+/** The DLQ reason each kind of poison must get (lambdas/shared/dlq-message.ts). */
+export const EXPECTED_POISON_REASON: Readonly<Record<PoisonKind, PoisonReason>> = {
+  'not-json': PoisonReasons.Undecodable,
+  'invalid-envelope': PoisonReasons.InvalidEnvelope,
+  'unknown-type': PoisonReasons.UnknownType,
+  'invalid-data': PoisonReasons.ActionRejected,
+};
+
 function reconcilePoison(p: LedgerPoison, observed: PipelineObservations): PoisonRow {
   const outcome = p.outcome;
   const base = { kind: p.record.kind, partitionKey: p.record.partitionKey, sequenceNumber: outcome?.ok ? outcome.sequenceNumber : undefined };
@@ -244,7 +262,8 @@ function reconcilePoison(p: LedgerPoison, observed: PipelineObservations): Poiso
     return { ...base, reason: failure ? `on-failure ${failure.condition} (no reason)` : undefined, ok: false };
   }
   const sameBytes = message.record.data === undefined || message.record.data === Buffer.from(p.record.data).toString('base64');
-  return { ...base, reason: message.reason, error: message.error, ok: sameBytes && message.error.length > 0 };
+  const rightReason = message.reason === EXPECTED_POISON_REASON[p.record.kind];
+  return { ...base, reason: message.reason, error: message.error, ok: sameBytes && rightReason && message.error.length > 0 };
 }
 
 /** Orders: per order, version = writes expected, status = the newest event's. */
@@ -260,16 +279,21 @@ function checkOrders(input: ReconcileInput, distinct: readonly Distinct[]): Enti
     const applied = events.filter((e) => e.expected === 'applied');
     const newest = applied.at(-1);
     const expectedStatus = newest ? input.statusOf?.(newest.first) : undefined;
+    const expectedId = newest?.first.event.id;
     const item = state.get(subject);
-    const observedVersion = item?.version ?? 0;
-    const versionText =
-      observedVersion === applied.length ? `${observedVersion} writes` : observedVersion > applied.length ? `${observedVersion} writes (more: applied twice)` : `${observedVersion} writes (fewer: lost)`;
-    const statusOk = expectedStatus === undefined || item?.status === expectedStatus;
+    const stateOk = item?.status === expectedStatus && (item?.eventId === undefined || item.eventId === expectedId);
+    const count = item ? item.appliedEvents : 0;
+    let countText = 'applied count not kept';
+    if (count !== undefined) {
+      countText = `${count} applied`;
+      if (count > applied.length) countText += ' (more: applied twice)';
+      if (count < applied.length) countText += ' (fewer: lost)';
+    }
     checks.push({
       entity: `order ${subject}`,
-      expected: `${applied.length} writes, status ${expectedStatus ?? '?'}`,
-      observed: `${versionText}, status ${item?.status ?? 'none'}`,
-      ok: observedVersion === applied.length && statusOk,
+      expected: `${applied.length} applied, status ${expectedStatus ?? '?'} from ${expectedId ?? '?'}`,
+      observed: `${countText}, status ${item?.status ?? 'none'} from ${item?.eventId ?? '?'}`,
+      ok: (count === undefined || count === applied.length) && stateOk,
     });
   }
   return checks;

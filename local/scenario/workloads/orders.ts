@@ -3,16 +3,18 @@
  * producer duplicates, out-of-order pairs and late events injected at the configured rates.
  */
 import type { CloudEvent } from '../../../lambdas/shared/envelope';
+import { OrderEventType } from '../../../lambdas/actions/orders';
 import type { Random } from '../random';
 import { DUPLICATE_WITHIN_MS, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
-export const ORDER_EVENT_TYPE = 'com.example.order.status-changed';
+export const ORDER_EVENT_TYPE = OrderEventType.StatusChanged;
 export const ORDER_STATUSES = ['created', 'paid', 'packed', 'shipped', 'delivered'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** What the orders action reads: `status` (required); the rest is kept as the order's details. */
 export interface OrderEventData {
-  readonly orderId: string;
   readonly status: OrderStatus;
+  readonly orderId: string;
 }
 
 /** Orders open at once: enough keys to spread over shards, few enough that most orders see several events. */
@@ -44,7 +46,7 @@ export function ordersWorkload(pipeline: string, runId: string, random: Random, 
       subject: order.orderId,
       time: new Date(timeMs).toISOString(),
       datacontenttype: 'application/json',
-      data: { orderId: order.orderId, status },
+      data: { status, orderId: order.orderId },
     };
   };
 

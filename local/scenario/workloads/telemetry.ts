@@ -3,11 +3,12 @@
  * device, one metric, several readings in a row out of limits) that must each raise exactly one alert.
  */
 import type { CloudEvent } from '../../../lambdas/shared/envelope';
+import { TelemetryEventType } from '../../../lambdas/actions/telemetry';
 import type { Random } from '../random';
 import { withDuplicates } from './orders';
 import { LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
-export const READING_EVENT_TYPE = 'com.example.telemetry.reading';
+export const READING_EVENT_TYPE = TelemetryEventType.Reading;
 
 export interface ReadingEventData {
   readonly deviceId: string;

@@ -1,0 +1,168 @@
+/**
+ * `npm start`: the whole product, live, on the embedded local target. Synthesizes the stack, starts
+ * the local AWS (emulators, deployed resources, functions, event source mappings, alarms), runs the
+ * scenario through the pipelines, prints the summary and writes the HTML report.
+ *
+ * Exit code: 0 when every valid event was applied exactly once and every poison record is in its DLQ;
+ * 1 when anything was lost or applied twice (or the run failed); 130 when interrupted (Ctrl-C).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { LocalAws, LocalAwsOptions } from '../local/contracts';
+import { emulatorEndpointsFromEnv } from '../local/emulators/env';
+import { DEFAULT_OPTIONS, type ScenarioOptions } from '../local/scenario/options';
+import { runScenario } from '../local/scenario/run';
+import { formatSummary } from '../local/scenario/summary';
+import { green, red } from '../local/scenario/live-view';
+
+const positive = (label: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
+  return n;
+};
+
+interface CliOptions {
+  rate: number;
+  duration: number;
+  pipelines: string;
+  duplicates: boolean;
+  outOfOrder: boolean;
+  late: boolean;
+  poison: boolean;
+  consumerOutage: boolean;
+  dynamodbOutage: boolean;
+  consumerOutageSeconds?: number;
+  dynamodbOutageSeconds: number;
+  dynamodbFault: 'refuse' | 'stall';
+  timeScale: number;
+  seed: number;
+  drainTimeout: number;
+  json: boolean;
+  synth: boolean;
+  reportDir: string;
+}
+
+function program(): Command {
+  return new Command('npm start --')
+    .description('Runs both example pipelines on the embedded local AWS through a scenario with outages and bad input, then reconciles every event.')
+    .option('--rate <events/s>', 'valid events per second, per pipeline', positive('--rate'), DEFAULT_OPTIONS.ratePerSecond)
+    .option('--duration <seconds>', 'seconds of load (the drain comes after)', positive('--duration'), DEFAULT_OPTIONS.durationSeconds)
+    .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','))
+    .option('--no-duplicates', 'do not inject producer duplicates')
+    .option('--no-out-of-order', 'do not inject out-of-order events')
+    .option('--no-late', 'do not inject late events')
+    .option('--no-poison', 'do not put poison records')
+    .option('--no-consumer-outage', 'skip the consumer outage (event source mappings disabled)')
+    .option('--no-dynamodb-outage', 'skip the DynamoDB outage')
+    .option('--consumer-outage-seconds <seconds>', 'length of the consumer outage (default: twice the largest latency objective, or 20% of the load)', positive('--consumer-outage-seconds'))
+    .option('--dynamodb-outage-seconds <seconds>', 'length of the DynamoDB outage', positive('--dynamodb-outage-seconds'), DEFAULT_OPTIONS.dynamodbOutageSeconds)
+    .addOption(new Option('--dynamodb-fault <mode>', 'how the DynamoDB outage breaks connections').choices(['refuse', 'stall']).default(DEFAULT_OPTIONS.dynamodbFault))
+    .option('--time-scale <factor>', 'simulated seconds per real second for alarm periods (60: a 1-minute period lasts 1 s)', positive('--time-scale'), DEFAULT_OPTIONS.timeScale)
+    .option('--seed <n>', 'seed of the random choices (same seed, same events)', positive('--seed'), DEFAULT_OPTIONS.seed)
+    .option('--drain-timeout <seconds>', 'longest wait for every event to be accounted for after the load', positive('--drain-timeout'), DEFAULT_OPTIONS.drainTimeoutSeconds)
+    .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)', false)
+    .option('--no-synth', 'reuse the existing cdk.out instead of running cdk synth')
+    .option('--report-dir <dir>', 'where the HTML and JSON reports go', 'reports');
+}
+
+function toScenarioOptions(cli: CliOptions): ScenarioOptions {
+  return {
+    ...DEFAULT_OPTIONS,
+    ratePerSecond: cli.rate,
+    durationSeconds: cli.duration,
+    pipelines: cli.pipelines.split(',').map((p) => p.trim()).filter(Boolean),
+    steps: {
+      duplicates: cli.duplicates,
+      outOfOrder: cli.outOfOrder,
+      late: cli.late,
+      poison: cli.poison,
+      consumerOutage: cli.consumerOutage,
+      dynamodbOutage: cli.dynamodbOutage,
+    },
+    consumerOutageSeconds: cli.consumerOutageSeconds,
+    dynamodbOutageSeconds: cli.dynamodbOutageSeconds,
+    dynamodbFault: cli.dynamodbFault,
+    timeScale: cli.timeScale,
+    seed: Math.floor(cli.seed),
+    drainTimeoutSeconds: cli.drainTimeout,
+  };
+}
+
+const say = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function synthesize(): void {
+  say('▸ cdk synth --quiet');
+  const began = Date.now();
+  const result = spawnSync('npx', ['cdk', 'synth', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`cdk synth failed (exit code ${result.status ?? result.signal})`);
+  say(`  synthesized into cdk.out in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+}
+
+async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
+  // Resolved at run time: local/index.ts is the local target's entry point (LocalAws contract).
+  const entry = '../local/index';
+  const { startLocalAws } = (await import(entry)) as { startLocalAws(o: LocalAwsOptions): Promise<LocalAws> };
+  say(`▸ starting the embedded local AWS (time scale ${options.timeScale}×) and deploying the stack`);
+  const began = Date.now();
+  const localAws = await startLocalAws({ timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
+  say(`  ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  return localAws;
+}
+
+async function main(): Promise<number> {
+  const command = program();
+  command.parse(process.argv);
+  const cli = command.opts<CliOptions>();
+  const options = toScenarioOptions(cli);
+
+  const abort = new AbortController();
+  let localAws: LocalAws | undefined;
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      say(`\n${signal}: stopping the scenario; a partial summary follows (again to quit at once)`);
+      abort.abort();
+      return;
+    }
+    say(`${signal}: quitting now`);
+    void (localAws?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    if (cli.synth || !existsSync('cdk.out')) synthesize();
+    if (abort.signal.aborted) return 130;
+    localAws = await startTarget(options, cli.json);
+    Object.assign(process.env, localAws.env);
+    if (abort.signal.aborted) return 130;
+    const target = localAws;
+    const { summary } = await runScenario(options, { setFault: (service, mode) => target.setFault(service, mode) }, {
+      signal: abort.signal,
+      live: !cli.json,
+      reportDir: cli.reportDir,
+      log: say,
+    });
+    if (cli.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else process.stdout.write(formatSummary(summary, (ok, text) => (ok ? green(text) : red(text))));
+    if (!summary.completed) return abort.signal.aborted ? 130 : 1;
+    return summary.ok ? 0 : 1;
+  } finally {
+    if (localAws) {
+      say('▸ stopping the local AWS');
+      await localAws.stop();
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,180 @@
+/**
+ * The reconciliation against real DynamoDB Local and SQS (fauxqs): the readers fetch what a
+ * processor would have left behind, and the judge must tell a clean run from each kind of failure.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { emulatorEndpointsFromEnv, endpointEnv, startEmulators, type RunningEmulators } from '../../local/emulators';
+import { POISON_RECORD_KIND, POISON_RECORD_VERSION, PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import { storageKey } from '../../lambdas/processor/idempotency';
+import { Ledger } from '../../local/scenario/ledger';
+import { readDlq, readIdempotency, scanByPrefix } from '../../local/scenario/observe';
+import { reconcilePipeline, type ReconcileInput, type StateItemObservation } from '../../local/scenario/reconcile';
+import { poisonRecord } from '../../local/scenario/workloads/poison';
+import type { CloudEvent } from '../../lambdas/shared/envelope';
+
+const runId = `t${randomBytes(3).toString('hex')}`;
+const source = `/stream-pipeline/scenario/${runId}/orders`;
+const idempotencyTable = `recon-${runId}-idempotency`;
+const stateTable = `recon-${runId}-state`;
+let emulators: RunningEmulators | undefined;
+let ddb: DynamoDBDocumentClient;
+let sqs: SQSClient;
+let dlqUrl: string;
+
+const shard = 'shardId-000000000000';
+let seq = 1000n;
+const ok = () => ({ ok: true as const, shardId: shard, sequenceNumber: String(++seq), attempts: 1 });
+
+function orderEvent(n: number, order: string, status: string, timeMs: number): CloudEvent {
+  return { specversion: '1.0', id: `${runId}-${n}`, source, type: 'order.status-changed', subject: order, time: new Date(timeMs).toISOString(), data: { status } };
+}
+
+/** A ledger: order A created → paid; an out-of-order "created" for B after its "paid"; a duplicate; one poison. */
+function buildLedger(): Ledger {
+  const ledger = new Ledger();
+  const t = Date.parse('2026-11-25T10:00:00Z');
+  const a = `order-${runId}-A`;
+  const b = `order-${runId}-B`;
+  const put = (event: CloudEvent, injected?: 'duplicate' | 'out-of-order' | 'late') => (ledger.addEvent('orders', event, injected).outcome = ok());
+  put(orderEvent(1, a, 'created', t));
+  put(orderEvent(2, a, 'paid', t + 1000));
+  put(orderEvent(2, a, 'paid', t + 1000), 'duplicate');
+  put(orderEvent(4, b, 'paid', t + 2000));
+  put(orderEvent(3, b, 'created', t + 1500), 'out-of-order');
+  const poison = ledger.addPoison('orders', poisonRecord('invalid-envelope', 'orders', runId, 0, 'order.status-changed'));
+  poison.outcome = ok();
+  return ledger;
+}
+
+function poisonMessage(ledger: Ledger): PoisonRecordMessage {
+  const p = ledger.poison[0];
+  assert.ok(p?.outcome?.ok);
+  return {
+    kind: POISON_RECORD_KIND,
+    version: POISON_RECORD_VERSION,
+    pipeline: 'orders',
+    reason: PoisonReason.InvalidEnvelope,
+    error: 'specversion: is required; time: must be an RFC 3339 timestamp',
+    time: new Date().toISOString(),
+    record: {
+      data: Buffer.from(p.record.data).toString('base64'),
+      partitionKey: p.record.partitionKey,
+      shardId: p.outcome.shardId,
+      sequenceNumber: p.outcome.sequenceNumber,
+      approximateArrivalTimestamp: new Date().toISOString(),
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/x',
+    },
+  };
+}
+
+/** Writes what a correct processor leaves behind: completed keys, newest state, poison in the DLQ. */
+async function writeCorrectOutcome(ledger: Ledger): Promise<void> {
+  for (const key of new Set(ledger.events.map((e) => e.idempotencyKey))) {
+    await ddb.send(new PutCommand({ TableName: idempotencyTable, Item: { pk: storageKey(key), status: 'COMPLETED', expiresAt: 4_000_000_000 } }));
+  }
+  await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-A`, version: 1, status: 'paid', eventId: `${runId}-2` } }));
+  await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-B`, version: 1, status: 'paid', eventId: `${runId}-4` } }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify(poisonMessage(ledger)) }));
+}
+
+async function observeAndReconcile(ledger: Ledger) {
+  const [idempotency, dlq, items] = await Promise.all([
+    readIdempotency(ddb, idempotencyTable, source),
+    readDlq(sqs, dlqUrl),
+    scanByPrefix(ddb, stateTable, `order-${runId}-`),
+  ]);
+  const state = new Map<string, StateItemObservation>(
+    items.map((i) => [String(i.pk), { pk: String(i.pk), status: i.status as string, eventId: i.eventId as string, appliedEvents: i.appliedEvents as number | undefined }]),
+  );
+  const input: ReconcileInput = {
+    pipeline: 'orders',
+    action: 'orders',
+    events: ledger.events,
+    poison: ledger.poison,
+    observed: { idempotency, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable, state },
+    storageKey,
+    statusOf: (e) => (e.event.data as { status: string }).status,
+  };
+  return reconcilePipeline(input);
+}
+
+before(async () => {
+  let endpoints = emulatorEndpointsFromEnv();
+  if (!endpoints) {
+    emulators = await startEmulators();
+    endpoints = emulators.endpoints;
+  }
+  Object.assign(process.env, endpointEnv(endpoints));
+  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  sqs = new SQSClient({});
+  for (const TableName of [idempotencyTable, stateTable]) {
+    await ddb.send(
+      new CreateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] }),
+    );
+  }
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: `recon-${runId}-dlq` }));
+  dlqUrl = created.QueueUrl ?? '';
+});
+
+after(async () => {
+  await sqs?.send(new DeleteQueueCommand({ QueueUrl: dlqUrl })).catch(() => undefined);
+  ddb?.destroy();
+  sqs?.destroy();
+  await emulators?.stop();
+});
+
+describe('scenario reconciliation against DynamoDB Local and SQS', () => {
+  const ledger = buildLedger();
+
+  it('a correct outcome reconciles: each event once, the stale one kept out, the poison record in the DLQ with its reason', async () => {
+    await writeCorrectOutcome(ledger);
+    const result = await observeAndReconcile(ledger);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.counts.events, 4);
+    assert.equal(result.counts.duplicatesInjected, 1);
+    assert.equal(result.counts.appliedOnce, 3);
+    assert.equal(result.counts.staleAcknowledged, 1, 'the out-of-order "created" of B is older than its "paid"');
+    assert.equal(result.counts.lost, 0);
+    assert.equal(result.counts.poisonInDlq, 1);
+    assert.equal(result.poison[0]?.reason, PoisonReason.InvalidEnvelope);
+  });
+
+  it('reading the DLQ leaves its messages there for the operator', async () => {
+    const again = await readDlq(sqs, dlqUrl);
+    assert.equal(again.poison.length, 1);
+  });
+
+  it('a missing idempotency key is a lost event, named', async () => {
+    const lostKey = storageKey(`${source}#${runId}-4`);
+    await ddb.send(new DeleteCommand({ TableName: idempotencyTable, Key: { pk: lostKey } }));
+    const result = await observeAndReconcile(ledger);
+    assert.equal(result.counts.lost, 1);
+    assert.ok(result.problems.some((p) => p.includes(`${runId}-4`) && p.includes('lost')), result.problems.join('\n'));
+    await ddb.send(new PutCommand({ TableName: idempotencyTable, Item: { pk: lostKey, status: 'COMPLETED' } }));
+  });
+
+  it('state set by an older event (a regression) and a count above the events applied are both caught', async () => {
+    await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-B`, version: 2, status: 'created', eventId: `${runId}-3` } }));
+    await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-A`, version: 3, status: 'paid', eventId: `${runId}-2`, appliedEvents: 3 } }));
+    const result = await observeAndReconcile(ledger);
+    assert.equal(result.counts.appliedTwice, 1, 'order A counts 3 applications of 2 events');
+    assert.ok(result.problems.some((p) => p.includes(`order-${runId}-B`) && p.includes('status created')), result.problems.join('\n'));
+  });
+
+  it('a poison record missing from the DLQ is reported', async () => {
+    const withExtra = new Ledger();
+    withExtra.events.push(...ledger.events);
+    withExtra.poison.push(...ledger.poison);
+    const extra = withExtra.addPoison('orders', poisonRecord('not-json', 'orders', runId, 1, 'order.status-changed'));
+    extra.outcome = ok();
+    const result = await observeAndReconcile(withExtra);
+    assert.equal(result.counts.poisonPut, 2);
+    assert.equal(result.counts.poisonInDlq, 1);
+    assert.ok(result.problems.some((p) => p.includes('not-json') && p.includes('not in the DLQ')), result.problems.join('\n'));
+  });
+});
