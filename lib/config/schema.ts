@@ -7,6 +7,7 @@
  * names the pipeline and the field.
  */
 import { z } from 'zod';
+import { pipelineResourceNames } from './names';
 
 /** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
 export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
@@ -183,8 +184,31 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `"${p.name}" is declared more than once; pipeline names must be unique` });
       }
       seen.add(p.name);
+      for (const problem of physicalNameProblems(c.stackName, p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: problem });
+      }
     });
   });
+
+/** AWS length limits of the physical names derived from the stack and pipeline names. */
+const NAME_LIMITS = {
+  functionName: 64, // Lambda
+  dlqName: 80, // SQS
+  streamName: 128, // Kinesis
+  idempotencyTableName: 255, // DynamoDB
+  stateTableName: 255,
+  alertsTopicName: 256, // SNS
+} as const;
+/**
+ * Deploy-time failures caught at configuration time: a derived name longer than AWS accepts.
+ * (Alarm and dashboard names cannot exceed their limits within the stack and pipeline name rules.)
+ */
+function physicalNameProblems(stackName: string, pipelineName: string): string[] {
+  const names = pipelineResourceNames(stackName, pipelineName);
+  return (Object.keys(NAME_LIMITS) as (keyof typeof NAME_LIMITS)[])
+    .filter((key) => names[key].length > NAME_LIMITS[key])
+    .map((key) => `makes ${key} "${names[key]}" ${names[key].length} characters long; AWS allows ${NAME_LIMITS[key]}: shorten the stack or pipeline name`);
+}
 
 /** What a platform engineer writes (defaults optional). */
 export type PipelinesConfigInput = z.input<typeof configSchema>;
