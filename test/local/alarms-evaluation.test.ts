@@ -1,0 +1,277 @@
+/**
+ * The local CloudWatch alarm evaluator: CloudWatch's rules on a controlled clock (aligned periods,
+ * percentiles, M out of N, every TreatMissingData), then on the real schedule with a time scale,
+ * publishing CloudWatch's alarm message through fauxqs SNS, and the SQS queue depth sampler.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock } from '../../local/cloudwatch';
+import { clientsFromEnv, createQueue, receive, waitFor, type TestClients } from '../../local/event-source/test-kit';
+
+const MINUTE = 60_000;
+/** 2026-01-01T00:00:00Z: a period boundary, so the minutes below are aligned periods. */
+const T0 = Date.UTC(2026, 0, 1);
+
+/** A store on a hand-driven clock (time scale 1), an evaluator logging into `lines`. */
+function fixture(): { store: MetricStore; evaluator: AlarmEvaluator; setNow(ms: number): void; lines: string[] } {
+  let now = T0;
+  const store = new MetricStore(new SimulatedClock(1, () => now));
+  const lines: string[] = [];
+  const evaluator = new AlarmEvaluator({ store, logger: (line) => lines.push(line) });
+  return { store, evaluator, lines, setNow: (ms) => (now = ms) };
+}
+
+function alarm(overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    AlarmName: 'test-alarm',
+    MetricName: 'Latency',
+    Namespace: 'Test',
+    Dimensions: [{ Name: 'Pipeline', Value: 'orders' }],
+    Statistic: 'Maximum',
+    Period: 60,
+    EvaluationPeriods: 1,
+    Threshold: 100,
+    ComparisonOperator: 'GreaterThanThreshold',
+    ...overrides,
+  };
+}
+
+function put(store: MetricStore, minute: number, value: number, second = 10): void {
+  store.put({ namespace: 'Test', metricName: 'Latency', dimensions: { Pipeline: 'orders' }, value, unit: 'Milliseconds', timestamp: T0 + minute * MINUTE + second * 1000 });
+}
+
+describe('alarm evaluation rules (controlled clock)', () => {
+  it('a p99 alarm fires on the tail that an average hides, and clears when the tail is gone', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(alarm({ AlarmName: 'p99', Statistic: undefined, ExtendedStatistic: 'p99', EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 5000, TreatMissingData: 'notBreaching' }));
+    evaluator.add(alarm({ AlarmName: 'avg', Statistic: 'Average', EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 5000, TreatMissingData: 'notBreaching' }));
+    for (const minute of [0, 1]) {
+      for (let i = 0; i < 98; i += 1) put(store, minute, 100, i % 50);
+      put(store, minute, 9000, 20);
+      put(store, minute, 9500, 30);
+    }
+    setNow(T0 + 2 * MINUTE + 1000);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('p99')?.state, 'ALARM');
+    assert.equal(evaluator.get('avg')?.state, 'OK');
+    assert.match(evaluator.get('p99')?.reason ?? '', /^Threshold Crossed: 2 out of the last 2 datapoints \[9000\.0 .*\] were greater than the threshold \(5000\.0\)/);
+
+    for (const minute of [2, 3]) for (let i = 0; i < 100; i += 1) put(store, minute, 120, i % 50);
+    setNow(T0 + 4 * MINUTE + 1000);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('p99')?.state, 'OK');
+    assert.deepEqual(evaluator.history('p99').map((h) => h.HistorySummary), ['Alarm updated from INSUFFICIENT_DATA to ALARM', 'Alarm updated from ALARM to OK']);
+  });
+
+  it('only complete, aligned periods count: a breach in the current minute waits for the minute to end', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(alarm({ TreatMissingData: 'notBreaching' }));
+    put(store, 0, 50);
+    put(store, 1, 500, 5);
+    setNow(T0 + MINUTE + 30_000);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('test-alarm')?.state, 'OK', 'minute 1 is not over yet');
+    setNow(T0 + 2 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('test-alarm')?.state, 'ALARM');
+  });
+
+  it('M out of N: 2 breaching of the last 3 fires; 1 of the last 3 does not', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(alarm({ EvaluationPeriods: 3, DatapointsToAlarm: 2 }));
+    [500, 50, 500].forEach((v, minute) => put(store, minute, v));
+    setNow(T0 + 3 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('test-alarm')?.state, 'ALARM');
+    [50, 50].forEach((v, i) => put(store, 3 + i, v));
+    setNow(T0 + 5 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('test-alarm')?.state, 'OK', 'last three: 500, 50, 50');
+  });
+
+  it('with no data at all: missing → INSUFFICIENT_DATA, ignore → unchanged, breaching → ALARM, notBreaching → OK', async () => {
+    const { store, evaluator, setNow } = fixture();
+    for (const treat of ['missing', 'ignore', 'breaching', 'notBreaching']) {
+      evaluator.add(alarm({ AlarmName: treat, TreatMissingData: treat, EvaluationPeriods: 2 }));
+    }
+    // First a breaching history, so "unchanged" and INSUFFICIENT_DATA are distinguishable.
+    put(store, 0, 500);
+    put(store, 1, 500);
+    setNow(T0 + 2 * MINUTE);
+    await evaluator.evaluateAll();
+    for (const treat of ['missing', 'ignore', 'breaching', 'notBreaching']) assert.equal(evaluator.get(treat)?.state, 'ALARM', treat);
+    // Then silence, long enough for the whole evaluation range to be empty.
+    setNow(T0 + 20 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('missing')?.state, 'INSUFFICIENT_DATA');
+    assert.equal(evaluator.get('ignore')?.state, 'ALARM');
+    assert.equal(evaluator.get('breaching')?.state, 'ALARM');
+    assert.equal(evaluator.get('notBreaching')?.state, 'OK');
+  });
+
+  it('with some data missing, breaching/notBreaching fill the gaps and decide, missing/ignore judge the real datapoints', async () => {
+    const { store, evaluator, setNow } = fixture();
+    for (const treat of ['missing', 'ignore', 'breaching', 'notBreaching']) {
+      evaluator.add(alarm({ AlarmName: treat, TreatMissingData: treat, EvaluationPeriods: 3, DatapointsToAlarm: 3 }));
+    }
+    put(store, 9, 500); // minutes 7 and 8 are missing; the range before them is empty too
+    setNow(T0 + 10 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('breaching')?.state, 'ALARM', '- - X filled as X X X');
+    assert.equal(evaluator.get('notBreaching')?.state, 'OK', '- - X filled as 0 0 X');
+    assert.equal(evaluator.get('missing')?.state, 'ALARM', 'the one real datapoint breaches');
+    assert.equal(evaluator.get('ignore')?.state, 'ALARM');
+  });
+
+  it('enough real datapoints in the evaluation range make missing data irrelevant', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(alarm({ TreatMissingData: 'breaching', EvaluationPeriods: 2 }));
+    put(store, 0, 50);
+    put(store, 2, 50); // minute 1 missing, but two real datapoints in the range
+    setNow(T0 + 3 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('test-alarm')?.state, 'OK');
+  });
+
+  it('lists metric math and invalid alarms as not evaluated, with the reason', () => {
+    const { evaluator } = fixture();
+    assert.equal(evaluator.add({ AlarmName: 'math', Metrics: [{ Id: 'e1', Expression: 'm1/m2' }], EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }), false);
+    assert.equal(evaluator.add(alarm({ AlarmName: 'bad-stat', Statistic: 'Median' })), false);
+    assert.deepEqual(evaluator.unsupported.map((u) => u.alarmName), ['math', 'bad-stat']);
+    assert.match(evaluator.unsupported[0]?.reason ?? '', /metric math/);
+    assert.match(evaluator.unsupported[1]?.reason ?? '', /Median/);
+  });
+});
+
+describe('alarm notifications and queue metrics (fauxqs, real schedule, time scale 600)', () => {
+  let clients: TestClients;
+  before(() => {
+    clients = clientsFromEnv();
+  });
+  after(() => clients.destroy());
+
+  it('publishes CloudWatch alarm messages to the ALARM and OK topics and keeps the history', async () => {
+    const queue = await createQueue(clients.sqs);
+    const topicArn = (await clients.sns.send(new CreateTopicCommand({ Name: `alarm-topic-${Date.now()}` }))).TopicArn as string;
+    await clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: { RawMessageDelivery: 'true' } }));
+    // 600 simulated seconds per real second: a 60 s period lasts 100 ms.
+    const store = new MetricStore(new SimulatedClock(600));
+    const lines: string[] = [];
+    const evaluator = new AlarmEvaluator({ store, sns: clients.sns, logger: (line) => lines.push(line), region: 'us-east-1', accountId: '000000000000' });
+    evaluator.add(
+      alarm({
+        AlarmName: 'latency-p99',
+        AlarmDescription: 'p99 latency above objective',
+        Statistic: undefined,
+        ExtendedStatistic: 'p99',
+        Threshold: 5000,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topicArn],
+        OKActions: [topicArn],
+      }),
+    );
+    evaluator.start();
+    const putLatency = (value: number): void => store.put({ namespace: 'Test', metricName: 'Latency', dimensions: { Pipeline: 'orders' }, value, unit: 'Milliseconds', timestamp: Date.now() });
+    try {
+      const feeding = setInterval(() => putLatency(8000), 10);
+      await waitFor('ALARM', () => evaluator.get('latency-p99')?.state === 'ALARM', 5000);
+      clearInterval(feeding);
+      const [message] = (await receive(clients.sqs, queue.url, 1)) as Record<string, unknown>[];
+      assert.ok(message);
+      assert.deepEqual(Object.keys(message), [
+        'AlarmName',
+        'AlarmDescription',
+        'AWSAccountId',
+        'NewStateValue',
+        'NewStateReason',
+        'StateChangeTime',
+        'Region',
+        'AlarmArn',
+        'OldStateValue',
+        'OKActions',
+        'AlarmActions',
+        'InsufficientDataActions',
+        'Trigger',
+      ]);
+      assert.equal(message.AlarmName, 'latency-p99');
+      assert.equal(message.AlarmDescription, 'p99 latency above objective');
+      assert.equal(message.AWSAccountId, '000000000000');
+      assert.equal(message.NewStateValue, 'ALARM');
+      assert.equal(message.OldStateValue, 'INSUFFICIENT_DATA');
+      assert.match(String(message.StateChangeTime), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+      assert.equal(message.Region, 'US East (N. Virginia)');
+      assert.equal(message.AlarmArn, 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:latency-p99');
+      assert.deepEqual(message.Trigger, {
+        MetricName: 'Latency',
+        Namespace: 'Test',
+        StatisticType: 'ExtendedStatistic',
+        ExtendedStatistic: 'p99',
+        Unit: null,
+        Dimensions: [{ value: 'orders', name: 'Pipeline' }],
+        Period: 60,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 5000,
+        TreatMissingData: 'notBreaching',
+        EvaluateLowSampleCountPercentile: '',
+      });
+
+      // No more breaching data: with notBreaching, the next periods clear the alarm.
+      await waitFor('OK', () => evaluator.get('latency-p99')?.state === 'OK', 5000);
+      const [okMessage] = (await receive(clients.sqs, queue.url, 1)) as Record<string, unknown>[];
+      assert.equal(okMessage?.NewStateValue, 'OK');
+      assert.equal(okMessage?.OldStateValue, 'ALARM');
+      assert.deepEqual(evaluator.history('latency-p99').map((h) => `${h.HistoryItemType}: ${h.HistorySummary}`), [
+        'StateUpdate: Alarm updated from INSUFFICIENT_DATA to ALARM',
+        `Action: Successfully executed action ${topicArn}`,
+        'StateUpdate: Alarm updated from ALARM to OK',
+        `Action: Successfully executed action ${topicArn}`,
+      ]);
+      assert.ok(lines.some((l) => l.includes('latency-p99: INSUFFICIENT_DATA -> ALARM')));
+    } finally {
+      await evaluator.stop();
+      await Promise.all([queue.delete(), clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }))]);
+    }
+  });
+
+  it('samples SQS queue depth and oldest message age; a DLQ alarm fires when the queue receives a message', async () => {
+    const queue = await createQueue(clients.sqs);
+    const name = queue.url.split('/').pop() as string;
+    const store = new MetricStore(new SimulatedClock(600));
+    const sampler = new QueueDepthSampler({ sqs: clients.sqs, store, sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS as string, queues: [{ name, url: queue.url }] });
+    const evaluator = new AlarmEvaluator({ store, logger: () => undefined });
+    evaluator.add({
+      AlarmName: 'dlq-visible',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: name }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    sampler.start();
+    evaluator.start();
+    try {
+      await waitFor('OK while empty', () => evaluator.get('dlq-visible')?.state === 'OK', 5000);
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'failed batch' }));
+      await waitFor('ALARM after a message', () => evaluator.get('dlq-visible')?.state === 'ALARM', 5000);
+      const identity = { namespace: 'AWS/SQS', dimensions: { QueueName: name } };
+      const visible = store.points({ ...identity, metricName: 'ApproximateNumberOfMessagesVisible' }, 0, Number.MAX_SAFE_INTEGER);
+      assert.equal(visible.at(-1)?.value, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await sampler.sampleNow();
+      const ages = store.points({ ...identity, metricName: 'ApproximateAgeOfOldestMessage' }, 0, Number.MAX_SAFE_INTEGER);
+      assert.ok((ages.at(-1)?.value ?? -1) >= 1, `the oldest message is at least a second old (ages: ${ages.map((a) => a.value).join(',')})`);
+      assert.equal(ages.at(-1)?.unit, 'Seconds');
+    } finally {
+      await Promise.all([sampler.stop(), evaluator.stop()]);
+      await queue.delete();
+    }
+  });
+});
