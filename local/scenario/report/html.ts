@@ -145,17 +145,22 @@ export function renderReport(data: ReportData): string {
       ],
     });
     const age = lineChart({
-      title: `${p.pipeline}: iterator age (max) and events processed`,
-      yLabel: 'ms / events',
+      title: `${p.pipeline}: iterator age (maximum)`,
+      yLabel: 'ms',
       xMax,
       bands,
-      height: 200,
-      lines: [
-        { label: 'iterator age ms', color: '#7b3fbf', points: toPoints(series?.iteratorAge ?? []) },
-        { label: `events per ${data.seriesPeriodSeconds} s`, color: '#2e9d5b', points: toPoints(series?.processed ?? []), dashed: true },
-      ],
+      height: 180,
+      lines: [{ label: 'iterator age', color: '#7b3fbf', points: toPoints(series?.iteratorAge ?? []) }],
     });
-    return `${latency}\n${age}`;
+    const throughput = lineChart({
+      title: `${p.pipeline}: events processed per ${data.seriesPeriodSeconds} s`,
+      yLabel: 'events',
+      xMax,
+      bands,
+      height: 160,
+      lines: [{ label: 'processed', color: '#2e9d5b', points: toPoints(series?.processed ?? []) }],
+    });
+    return `${latency}\n${age}\n${throughput}`;
   });
 
   const problems = s.problems.length

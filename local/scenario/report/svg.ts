@@ -97,11 +97,13 @@ export function lineChart(options: ChartOptions): string {
     parts.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1.8"${line.dashed ? ' stroke-dasharray="3 3"' : ''}><title>${escapeXml(line.label)}</title></path>`);
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" class="frame"/>`);
-  let legendX = MARGIN.left + 260;
+  // Legend at the top right, clear of the title.
+  const legendWidth = options.lines.reduce((w, line) => w + 30 + line.label.length * 6.5, 0);
+  let legendX = width - MARGIN.right - legendWidth;
   for (const line of options.lines) {
-    parts.push(`<line x1="${legendX}" x2="${legendX + 18}" y1="14" y2="14" stroke="${line.color}" stroke-width="2.5"${line.dashed ? ' stroke-dasharray="3 3"' : ''}/>`);
-    parts.push(`<text x="${legendX + 22}" y="18" class="tick">${escapeXml(line.label)}</text>`);
-    legendX += 30 + line.label.length * 7;
+    parts.push(`<line x1="${legendX.toFixed(1)}" x2="${(legendX + 18).toFixed(1)}" y1="14" y2="14" stroke="${line.color}" stroke-width="2.5"${line.dashed ? ' stroke-dasharray="3 3"' : ''}/>`);
+    parts.push(`<text x="${(legendX + 22).toFixed(1)}" y="18" class="tick">${escapeXml(line.label)}</text>`);
+    legendX += 30 + line.label.length * 6.5;
   }
   parts.push('</svg>');
   return parts.join('\n');

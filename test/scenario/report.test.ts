@@ -1,0 +1,118 @@
+/**
+ * The HTML report opens offline (nothing fetched), and shows what a reader needs: the verdict, the
+ * outage windows and alarm states on the time axis, the reconciliation table, the poison reasons.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { alarmRows, renderReport } from '../../local/scenario/report/html';
+import { DEFAULT_OPTIONS, planTimeline } from '../../local/scenario/options';
+import { combine, type PipelineReconciliation } from '../../local/scenario/reconcile';
+import type { ReportData } from '../../local/scenario/summary';
+
+const t0 = Date.parse('2026-11-25T10:00:00Z');
+
+function pipeline(lost: number): PipelineReconciliation {
+  return {
+    pipeline: 'orders',
+    action: 'orders',
+    counts: {
+      events: 100,
+      duplicatesInjected: 3,
+      outOfOrderInjected: 2,
+      lateInjected: 2,
+      appliedOnce: 96 - lost,
+      staleAcknowledged: 4,
+      lost,
+      appliedTwice: 0,
+      pending: 0,
+      poisonPut: 1,
+      poisonInDlq: 1,
+    },
+    events: [{ id: 'e-1', subject: 'order-<1>', injected: ['late'], expected: 'stale', observed: 'key COMPLETED', verdict: 'ok' }],
+    poison: [{ kind: 'not-json', partitionKey: 'poison-1', sequenceNumber: '42', reason: 'undecodable', error: 'record data is not JSON', ok: true }],
+    entities: [],
+    problems: lost ? ['event e-9 (order-9) lost: no key'] : [],
+  };
+}
+
+function reportData(lost: number): ReportData {
+  const rec = combine([pipeline(lost)]);
+  return {
+    summary: {
+      ok: rec.ok,
+      completed: true,
+      runId: 'r1',
+      startedAt: new Date(t0).toISOString(),
+      endedAt: new Date(t0 + 60_000).toISOString(),
+      options: DEFAULT_OPTIONS,
+      windows: [
+        { label: 'consumer outage', startAt: t0 + 12_000, endAt: t0 + 24_000 },
+        { label: 'DynamoDB outage', startAt: t0 + 34_000, endAt: t0 + 37_000 },
+      ],
+      pipelines: [{ pipeline: 'orders', counts: pipeline(lost).counts, latencyP50: 300, latencyP99: 9000, worstPeriodP99: 12_000, latencyObjectiveMs: 5000 }],
+      problems: rec.pipelines.flatMap((p) => p.problems),
+    },
+    loadStartedAt: t0,
+    series: [{ pipeline: 'orders', p50: [{ at: t0 + 1000, value: 250 }, { at: t0 + 25_000, value: 8000 }], p99: [{ at: t0 + 1000, value: 600 }], iteratorAge: [], processed: [] }],
+    seriesPeriodSeconds: 1,
+    alarmNames: ['StreamPipeline-orders-EventToActionLatencyP99'],
+    alarmTransitions: [
+      { name: 'StreamPipeline-orders-EventToActionLatencyP99', at: new Date(t0 + 27_000), from: 'OK', to: 'ALARM' },
+      { name: 'StreamPipeline-orders-EventToActionLatencyP99', at: new Date(t0 + 31_000), from: 'ALARM', to: 'OK' },
+    ],
+    alarmSamples: [],
+    reconciliation: rec,
+  };
+}
+
+describe('scenario HTML report', () => {
+  it('is self-contained: no script, no stylesheet or image fetched from anywhere', () => {
+    const html = renderReport(reportData(0));
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /<link/i);
+    assert.doesNotMatch(html, /(src|href)\s*=/i);
+    // The only URL is the SVG namespace, which browsers never fetch.
+    const urls = html.match(/https?:\/\/[^\s"')]+/g) ?? [];
+    assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg']);
+  });
+
+  it('draws the outage windows and the alarm timeline on the run time axis, and escapes what it prints', () => {
+    const html = renderReport(reportData(0));
+    assert.match(html, /<span class="verdict pass">PASS<\/span>/);
+    assert.match(html, /consumer outage/);
+    assert.match(html, /DynamoDB outage/);
+    assert.match(html, /order-&lt;1&gt;/);
+    const [row] = alarmRows(reportData(0), 60);
+    assert.deepEqual(
+      row?.segments.map((s) => [s.state, s.start, s.end]),
+      [
+        ['OK', 0, 27],
+        ['ALARM', 27, 31],
+        ['OK', 31, 60],
+      ],
+    );
+  });
+
+  it('a lost event turns the verdict to FAIL, lists the problem and marks the lost count', () => {
+    const html = renderReport(reportData(1));
+    assert.match(html, /<span class="verdict fail">FAIL<\/span>/);
+    assert.match(html, /event e-9 \(order-9\) lost/);
+    assert.match(html, /<td>lost<\/td><td class="bad">1<\/td>/);
+  });
+});
+
+describe('scenario timeline', () => {
+  it('puts the consumer outage first, long enough to breach the latency objective, then the DynamoDB outage', () => {
+    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]);
+    assert.ok(timeline.consumerOutage && timeline.dynamodbOutage);
+    assert.ok(timeline.consumerOutage.endMs - timeline.consumerOutage.startMs >= 10_000);
+    assert.ok(timeline.dynamodbOutage.startMs > timeline.consumerOutage.endMs);
+    assert.ok(timeline.dynamodbOutage.endMs <= 60_000 * 0.85);
+  });
+
+  it('refuses a duration too short for the enabled outages, and says what to change', () => {
+    assert.throws(() => planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10 }, [5000]), /--duration 10s is too short/);
+    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false } }, [5000]);
+    assert.equal(withoutOutages.consumerOutage, undefined);
+  });
+});

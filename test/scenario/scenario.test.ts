@@ -1,0 +1,104 @@
+/**
+ * A short run of the `npm start` scenario on the embedded local target: both pipelines, producer
+ * duplicates, out-of-order and late events, poison records, a consumer outage and a DynamoDB outage.
+ * The reconciliation must hold event by event, and the latency alarm must fire because of the
+ * consumer outage and clear after it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalAws, LocalAwsOptions } from '../../local/contracts';
+import { emulatorEndpointsFromEnv } from '../../local/emulators';
+import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../local/scenario/options';
+import { runScenario, type ScenarioResult } from '../../local/scenario/run';
+
+const OPTIONS: ScenarioOptions = {
+  ...DEFAULT_OPTIONS,
+  ratePerSecond: 25,
+  durationSeconds: 26,
+  consumerOutageSeconds: 8,
+  dynamodbOutageSeconds: 2,
+  drainTimeoutSeconds: 60,
+  settleTimeoutSeconds: 30,
+};
+
+let localAws: LocalAws | undefined;
+let result: ScenarioResult;
+const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
+
+before(async () => {
+  const entry = '../../local/index';
+  const { startLocalAws } = (await import(entry)) as { startLocalAws(o: LocalAwsOptions): Promise<LocalAws> };
+  localAws = await startLocalAws({ timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false });
+  Object.assign(process.env, localAws.env);
+  const target = localAws;
+  result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode) }, { live: false, reportDir, log: () => undefined });
+});
+
+after(async () => {
+  await localAws?.stop();
+  rmSync(reportDir, { recursive: true, force: true });
+});
+
+describe('npm start scenario, short run', () => {
+  it('ran to the end through both outages', () => {
+    assert.equal(result.summary.completed, true, result.summary.stoppedBecause);
+    assert.deepEqual(
+      result.summary.windows.map((w) => [w.label, w.endAt !== undefined]),
+      [
+        ['consumer outage', true],
+        ['DynamoDB outage', true],
+      ],
+    );
+  });
+
+  it('applied every valid event exactly once and lost none, across both outages', () => {
+    assert.deepEqual(result.summary.problems, []);
+    for (const p of result.reconciliation?.pipelines ?? []) {
+      assert.ok(p.counts.events > 100, `${p.pipeline}: only ${p.counts.events} events put`);
+      assert.ok(p.counts.duplicatesInjected > 0, `${p.pipeline}: no duplicate was injected`);
+      assert.equal(p.counts.lost, 0, `${p.pipeline} lost events`);
+      assert.equal(p.counts.appliedTwice, 0, `${p.pipeline} applied events twice`);
+      assert.equal(p.counts.appliedOnce + p.counts.staleAcknowledged, p.counts.events, `${p.pipeline}: not every event accounted for`);
+    }
+    assert.equal(result.reconciliation?.pipelines.length, 2);
+    assert.equal(result.summary.ok, true);
+  });
+
+  it('kept out-of-order and late order changes from overwriting newer state', () => {
+    const orders = result.reconciliation?.pipelines.find((p) => p.pipeline === 'orders');
+    assert.ok(orders);
+    assert.ok(orders.counts.staleAcknowledged > 0, 'no stale event was produced');
+    assert.ok(orders.entities.length > 0 && orders.entities.every((e) => e.ok));
+  });
+
+  it('raised exactly one alert per telemetry incident', () => {
+    const telemetry = result.reconciliation?.pipelines.find((p) => p.pipeline === 'telemetry');
+    assert.equal(telemetry?.counts.alertsExpected, 3);
+    assert.equal(telemetry?.counts.alertsReceived, 3);
+  });
+
+  it('put every poison record in its DLQ with the right reason', () => {
+    for (const p of result.reconciliation?.pipelines ?? []) {
+      assert.equal(p.counts.poisonPut, 4);
+      assert.equal(p.counts.poisonInDlq, 4, JSON.stringify(p.poison));
+      for (const row of p.poison) assert.ok(row.error && row.error.length > 0, `${row.kind}: no error text`);
+    }
+  });
+
+  it('fired the latency alarm because of the consumer outage, and cleared it after', () => {
+    const orders = result.summary.pipelines.find((p) => p.pipeline === 'orders');
+    const alarm = orders?.latencyAlarm;
+    assert.ok(alarm, 'no latency alarm outcome');
+    assert.ok(alarm.firedAt !== undefined, `${alarm.alarmName} never went to ALARM`);
+    assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > alarm.firedAt, `${alarm.alarmName} did not return to OK`);
+  });
+
+  it('wrote the HTML report', () => {
+    const html = readFileSync(result.summary.reportPath ?? '', 'utf8');
+    assert.match(html, /<svg/);
+    assert.match(html, /verdict pass/);
+  });
+});
