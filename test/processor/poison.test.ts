@@ -147,7 +147,7 @@ test('a failure inside an aggregate is reported by the outer sequence number', a
   const event = orderEvent('order-kpl-fail');
   const bytes = await aggregated([{ partitionKey: 'order-kpl-fail', data: Buffer.from(JSON.stringify(event)) }]);
   const record = kinesisRecord({ data: bytes, partitionKey: 'order-kpl-fail' });
-  const response = await pipeline.processor({ clients: clientsWithDeadQueue(), settings: { timeMarginMs: 10_000 } })(kinesisEvent([record]), lambdaContext(5_000));
+  const response = await pipeline.processor({ settings: { timeMarginMs: 10_000 } })(kinesisEvent([record]), lambdaContext(5_000));
   assert.deepEqual(failedSequenceNumbers(response), [record.kinesis.sequenceNumber]);
 });
 

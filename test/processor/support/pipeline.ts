@@ -15,7 +15,7 @@ export interface TestPipeline {
   readonly settings: ProcessorSettings;
   readonly metricLines: string[];
   /** A processor instance (one "container"); call several for concurrent invocations. */
-  processor(overrides?: Partial<ProcessorDependencies> & { settings?: Partial<ProcessorSettings> }): KinesisBatchHandler;
+  processor(overrides?: Partial<Omit<ProcessorDependencies, 'settings'>> & { settings?: Partial<ProcessorSettings> }): KinesisBatchHandler;
   readonly alertsQueueUrl?: string;
   cleanup(): Promise<void>;
 }
@@ -65,17 +65,24 @@ export async function createTestPipeline(
   };
 }
 
-/** Clients whose DynamoDB calls of the given operations fail as if the connection broke. */
-export function clientsFailing(operations: readonly string[], error: () => Error = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })): ProcessorDependencies['clients'] {
+/** Clients whose DynamoDB client runs `hook` (with the operation name, e.g. "TransactWriteItems") before each call. */
+export function clientsWithDynamoHook(hook: (operation: string) => Promise<void>): ProcessorDependencies['clients'] {
   const raw = new DynamoDBClient({ maxAttempts: 1 });
   raw.middlewareStack.add(
     (next, context) => async (args) => {
-      if (operations.includes(String(context.commandName).replace(/Command$/, ''))) throw error();
+      await hook(String(context.commandName).replace(/Command$/, ''));
       return next(args);
     },
-    { step: 'initialize', name: 'injectDynamoFailure' },
+    { step: 'initialize', name: 'testHook' },
   );
   return { ...defaultClients(), dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) };
+}
+
+/** Clients whose DynamoDB calls of the given operations fail as if the connection broke. */
+export function clientsFailing(operations: readonly string[]): ProcessorDependencies['clients'] {
+  return clientsWithDynamoHook(async (operation) => {
+    if (operations.includes(operation)) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+  });
 }
 
 /** Clients whose SQS endpoint refuses connections (DLQ unavailable). */

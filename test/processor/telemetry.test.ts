@@ -1,0 +1,105 @@
+/**
+ * The telemetry action (external, at-least-once): one SNS alert per device+metric incident, not per
+ * reading; recovery closes the incident; a crash between the alert and the completion write neither
+ * loses the event nor repeats the alert; concurrent invocations do not double-alert.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findPipeline, loadConfig } from '../../lib/config';
+import { telemetry, TelemetryEventType, TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/actions/telemetry';
+import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
+import { drainQueue, getItem } from './support/aws';
+import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
+import { clientsFailing, createTestPipeline, type TestPipeline } from './support/pipeline';
+
+const config = findPipeline(loadConfig(), 'telemetry').telemetry!;
+const maxTemperature = config.thresholds.temperatureC!.max!;
+
+let pipeline: TestPipeline;
+before(async () => {
+  pipeline = await createTestPipeline('telemetry', telemetry, { withTopic: true, settings: { telemetryConfigJson: JSON.stringify(config) } });
+});
+after(async () => pipeline.cleanup());
+
+let clock = Date.now();
+const reading = (deviceId: string, readings: Record<string, number>): CloudEvent => {
+  clock += 1000;
+  return cloudEvent({ subject: deviceId, type: TelemetryEventType.Reading, time: new Date(clock).toISOString(), data: { deviceId, readings } });
+};
+
+async function alerts(): Promise<TelemetryAlert[]> {
+  // SNS → SQS delivery is asynchronous in the emulator; give it a moment.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return (await drainQueue(pipeline.alertsQueueUrl!)).map((m) => JSON.parse(m.Body!) as TelemetryAlert);
+}
+
+test('several breaching readings of one incident publish one alert', async () => {
+  const hot = maxTemperature + 5;
+  const first = [reading('dev-1', { temperatureC: hot, pressureBar: 5 }), reading('dev-1', { temperatureC: hot + 1 })];
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf(first)), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf([reading('dev-1', { temperatureC: hot + 2 })])), lambdaContext()), { batchItemFailures: [] });
+  const published = await alerts();
+  assert.equal(published.length, 1);
+  assert.deepEqual(
+    { kind: published[0]!.kind, device: published[0]!.device, metric: published[0]!.metric, value: published[0]!.value, threshold: published[0]!.threshold, eventId: published[0]!.eventId },
+    { kind: TELEMETRY_ALERT_KIND, device: 'dev-1', metric: 'temperatureC', value: hot, threshold: { max: maxTemperature }, eventId: first[0]!.id },
+  );
+  const incident = await getItem(pipeline.settings.stateTableName!, 'dev-1#temperatureC');
+  assert.equal(incident?.breaches, 3);
+  assert.ok((incident?.expiresAt as number) > Date.now() / 1000, 'incidents expire by TTL');
+});
+
+test('a reading back within limits closes the incident; the next breach is a new incident with a new alert', async () => {
+  const events = [reading('dev-2', { pressureBar: 0.5 }), reading('dev-2', { pressureBar: 5 }), reading('dev-2', { pressureBar: 13 })];
+  await pipeline.processor()(kinesisEvent(recordsOf(events.slice(0, 2))), lambdaContext());
+  assert.equal(await getItem(pipeline.settings.stateTableName!, 'dev-2#pressureBar'), undefined, 'closed');
+  await pipeline.processor()(kinesisEvent(recordsOf(events.slice(2))), lambdaContext());
+  const published = await alerts();
+  assert.deepEqual(published.map((a) => [a.device, a.metric, a.value]), [['dev-2', 'pressureBar', 0.5], ['dev-2', 'pressureBar', 13]]);
+});
+
+test('each breaching metric of a device is its own incident', async () => {
+  await pipeline.processor()(kinesisEvent(recordsOf([reading('dev-3', { temperatureC: maxTemperature + 1, vibrationMmS: 100, unknownMetric: 1e9 })])), lambdaContext());
+  assert.deepEqual((await alerts()).map((a) => a.metric).sort(), ['temperatureC', 'vibrationMmS']);
+});
+
+test('a crash after the alert but before the completion write: retried, never lost, alert not repeated', async () => {
+  const hot = reading('dev-4', { temperatureC: maxTemperature + 10 });
+  const records = recordsOf([hot]);
+  // The completion write fails: the invocation did the effect but could not record it.
+  const crashed = await pipeline.processor({ clients: clientsFailing(['BatchWriteItem']) })(kinesisEvent(records), lambdaContext());
+  assert.deepEqual(crashed, { batchItemFailures: [] });
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'IN_PROGRESS');
+  assert.equal((await alerts()).length, 1);
+
+  // Redelivered while the claim's lease runs: not run again, reported failed for a later retry.
+  const early = await pipeline.processor()(kinesisEvent(records), lambdaContext());
+  assert.deepEqual(failedSequenceNumbers(early), [records[0]!.kinesis.sequenceNumber]);
+
+  // After the lease: the action runs again (at-least-once), the open incident suppresses a second alert.
+  const mark = pipeline.metricLines.length;
+  const later = pipeline.processor({ clock: () => Date.now() + (pipeline.settings.leaseSeconds + 1) * 1000 });
+  assert.deepEqual(await later(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  assert.equal((JSON.parse(pipeline.metricLines[mark]!) as Record<string, number>).EventsProcessed, 1);
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'COMPLETED');
+  assert.equal((await alerts()).length, 0);
+});
+
+test('concurrent invocations with the same readings publish one alert', async () => {
+  const events = [reading('dev-5', { vibrationMmS: 50 }), reading('dev-5', { vibrationMmS: 60 })];
+  const records = recordsOf(events);
+  const responses = await Promise.all([pipeline.processor()(kinesisEvent(records), lambdaContext()), pipeline.processor()(kinesisEvent(records), lambdaContext())]);
+  for (const response of responses) {
+    if (response.batchItemFailures.length > 0) assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  }
+  assert.equal((await alerts()).length, 1);
+});
+
+test('a reading with bad data is dead-lettered and its claim completed', async () => {
+  const bad = reading('dev-6', { temperatureC: 'hot' as unknown as number });
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf([bad])), lambdaContext()), { batchItemFailures: [] });
+  const [message] = await drainQueue(pipeline.settings.deadLetterQueueUrl);
+  assert.match(message!.Body!, /"reason":"action-rejected"/);
+  assert.match(message!.Body!, /readings\.temperatureC must be a number/);
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(bad)))?.status, 'COMPLETED');
+});
