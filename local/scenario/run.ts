@@ -22,6 +22,9 @@ import { mappingsOf, queueDepth, queueUrlOf, setMappingEnabled, tapTopic, topicA
 import { Ledger, type LedgerEvent } from './ledger';
 import { LiveScreen, type LivePipeline } from './live-view';
 import {
+  calibrateTimeAxis,
+  REAL_TIME,
+  viewPeriodSeconds,
   readAlarms,
   readAlarmTransitions,
   readNow,
@@ -31,6 +34,7 @@ import {
   type AlarmTransition,
   type PipelineMetricTarget,
   type PipelineNow,
+  type TimeAxis,
 } from './metrics';
 import { createObserveClients, destroyObserveClients, drainQueue, readDlq, readIdempotency, scanByPrefix, unwrapSnsMessage, type ObserveClients } from './observe';
 import { planTimeline, validateOptions, type ScenarioOptions, type Timeline } from './options';
@@ -150,6 +154,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
   let stopSampler = false;
   let stoppedBecause: string | undefined;
   let reconciliation: Reconciliation | undefined;
+  let axis: TimeAxis = REAL_TIME;
 
   const metricTargets: PipelineMetricTarget[] = pipelineConfigs.map((p) => ({
     pipeline: p.name,
@@ -176,8 +181,8 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
     while (!stopSampler) {
       try {
         const [now, alarms, depths] = await Promise.all([
-          readNow(cloudwatch, metricTargets, new Date(loadStartedAt)),
-          readAlarms(cloudwatch, alarmPrefix),
+          readNow(cloudwatch, axis, metricTargets, loadStartedAt),
+          readAlarms(cloudwatch, axis, alarmPrefix),
           Promise.all(driven.map(async (d) => [d.config.name, await queueDepth(observeClients.sqs, d.dlqUrl)] as const)),
         ]);
         latestNow = now;
@@ -237,6 +242,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
         carry: 0,
       });
     }
+    axis = await calibrateTimeAxis(cloudwatch, options.timeScale, runId);
     if (options.steps.dynamodbOutage && !target.setFault) note('DynamoDB outage skipped: this target has no fault injector');
 
     loadStartedAt = Date.now();
@@ -376,9 +382,9 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
 
   // Final figures, from the APIs.
   const endedAt = Date.now();
-  const series = await readSeriesSafe(cloudwatch, metricTargets, loadStartedAt, endedAt);
-  const transitions = await readAlarmTransitions(cloudwatch, alarmPrefix, new Date(startedAt), new Date(endedAt + 1000)).catch(() => [] as AlarmTransition[]);
-  const percentiles = await readRunPercentiles(cloudwatch, metricTargets, new Date(loadStartedAt), new Date(endedAt)).catch(() => new Map<string, { p50?: number; p99?: number }>());
+  const series = await readSeriesSafe(cloudwatch, axis, metricTargets, loadStartedAt, endedAt);
+  const transitions = await readAlarmTransitions(cloudwatch, axis, alarmPrefix, startedAt, endedAt + 1000).catch(() => [] as AlarmTransition[]);
+  const percentiles = await readRunPercentiles(cloudwatch, axis, metricTargets, loadStartedAt, endedAt).catch(() => new Map<string, { p50?: number; p99?: number }>());
   for (const d of driven) await d.alertsTap?.close();
   await Promise.all(driven.map((d) => Promise.all([d.producer.close().catch(() => undefined), d.poisonPublisher.close().catch(() => undefined)])));
   destroyObserveClients(observeClients);
@@ -452,14 +458,14 @@ function emptyCounts(ledger: Ledger, pipeline: string): PipelineSummary['counts'
   };
 }
 
-async function readSeriesSafe(cloudwatch: CloudWatchClient, targets: PipelineMetricTarget[], from: number, to: number) {
-  const seconds = (to - from) / 1000;
-  // At most ~300 points per line; CloudWatch allows 1, 5, 10, 30 s or multiples of 60 for high-resolution data.
-  const periodSeconds = [1, 5, 10, 30, 60, 120, 300].find((p) => seconds / p <= 300) ?? 300;
+async function readSeriesSafe(cloudwatch: CloudWatchClient, axis: TimeAxis, targets: PipelineMetricTarget[], from: number, to: number) {
+  const apiSeconds = (axis.toApi(to) - axis.toApi(from)) / 1000;
+  // One alarm period per point, coarser for long runs: at most ~400 points per line.
+  const periodSeconds = [viewPeriodSeconds(axis), 60, 120, 300, 600, 1800, 3600].find((p) => p >= viewPeriodSeconds(axis) && apiSeconds / p <= 400) ?? 3600;
   try {
-    return { periodSeconds, series: await readSeries(cloudwatch, targets, new Date(from), new Date(to), periodSeconds) };
+    return { periodSeconds: periodSeconds / axis.rate, series: await readSeries(cloudwatch, axis, targets, from, to, periodSeconds) };
   } catch {
-    return { periodSeconds, series: [] };
+    return { periodSeconds: periodSeconds / axis.rate, series: [] };
   }
 }
 

@@ -5,7 +5,7 @@
 import type { CloudEvent } from '../../../lambdas/shared/envelope';
 import { OrderEventType } from '../../../lambdas/actions/orders';
 import type { Random } from '../random';
-import { DUPLICATE_WITHIN_MS, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
+import { DUPLICATE_WITHIN_MS, eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
 export const ORDER_EVENT_TYPE = OrderEventType.StatusChanged;
 export const ORDER_STATUSES = ['created', 'paid', 'packed', 'shipped', 'delivered'] as const;
@@ -28,9 +28,8 @@ interface OpenOrder {
 }
 
 export function ordersWorkload(pipeline: string, runId: string, random: Random, rates: InjectionRates): Workload {
-  const source = `/stream-pipeline/scenario/${runId}/${pipeline}`;
+  const newEvent = eventFactory(pipeline, runId);
   let orderCount = 0;
-  let eventCount = 0;
   const open: OpenOrder[] = [];
   const openOrder = (): OpenOrder => ({ orderId: `order-${runId}-${String(++orderCount).padStart(5, '0')}`, next: 0, lastTimeMs: 0 });
   while (open.length < OPEN_ORDERS) open.push(openOrder());
@@ -38,16 +37,7 @@ export function ordersWorkload(pipeline: string, runId: string, random: Random, 
   const event = (order: OpenOrder, timeMs: number): CloudEvent<OrderEventData> => {
     const status = ORDER_STATUSES[order.next] as OrderStatus;
     order.next += 1;
-    return {
-      specversion: '1.0',
-      id: `${runId}-${pipeline}-${String(++eventCount).padStart(7, '0')}`,
-      source,
-      type: ORDER_EVENT_TYPE,
-      subject: order.orderId,
-      time: new Date(timeMs).toISOString(),
-      datacontenttype: 'application/json',
-      data: { status, orderId: order.orderId },
-    };
+    return newEvent<OrderEventData>(ORDER_EVENT_TYPE, order.orderId, timeMs, { status, orderId: order.orderId });
   };
 
   const retireIfDone = (index: number): void => {

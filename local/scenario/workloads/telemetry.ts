@@ -6,7 +6,7 @@ import type { CloudEvent } from '../../../lambdas/shared/envelope';
 import { TelemetryEventType } from '../../../lambdas/actions/telemetry';
 import type { Random } from '../random';
 import { withDuplicates } from './orders';
-import { LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
+import { eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
 export const READING_EVENT_TYPE = TelemetryEventType.Reading;
 
@@ -39,27 +39,17 @@ export function telemetryWorkload(
   rates: InjectionRates,
   episodes: readonly BreachEpisode[],
 ): Workload {
-  const source = `/stream-pipeline/scenario/${runId}/${pipeline}`;
+  const newEvent = eventFactory(pipeline, runId);
   const devices = Array.from({ length: DEVICES }, (_, i) => `device-${runId}-${String(i + 1).padStart(3, '0')}`);
   // Each episode gets its own device, so each is one incident whatever the incident window.
   const pending = episodes.map((episode, i) => ({ ...episode, deviceId: devices[i % DEVICES] as string, left: READINGS_PER_EPISODE }));
-  let eventCount = 0;
 
   const reading = (deviceId: string, timeMs: number, breachMetric?: string): CloudEvent<ReadingEventData> => {
     const readings: Record<string, number> = {};
     for (const [metric, range] of Object.entries(METRICS)) {
       readings[metric] = metric === breachMetric ? range.breach : Math.round((range.low + random.next() * (range.high - range.low)) * 10) / 10;
     }
-    return {
-      specversion: '1.0',
-      id: `${runId}-${pipeline}-${String(++eventCount).padStart(7, '0')}`,
-      source,
-      type: READING_EVENT_TYPE,
-      subject: deviceId,
-      time: new Date(timeMs).toISOString(),
-      datacontenttype: 'application/json',
-      data: { deviceId, readings },
-    };
+    return newEvent<ReadingEventData>(READING_EVENT_TYPE, deviceId, timeMs, { deviceId, readings });
   };
 
   return {

@@ -32,3 +32,19 @@ export interface Workload {
 export const LATE_BY_MS = 1500;
 /** How long after the original a producer duplicate is put (real ms, upper bound). */
 export const DUPLICATE_WITHIN_MS = 2000;
+
+/** Numbers a pipeline's events and stamps them with the run's source, so every reader can find the run's keys. */
+export function eventFactory(pipeline: string, runId: string) {
+  const source = `/stream-pipeline/scenario/${runId}/${pipeline}`;
+  let count = 0;
+  return <TData>(type: string, subject: string, timeMs: number, data: TData): CloudEvent<TData> => ({
+    specversion: '1.0',
+    id: `${runId}-${pipeline}-${String(++count).padStart(7, '0')}`,
+    source,
+    type,
+    subject,
+    time: new Date(timeMs).toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  });
+}
