@@ -126,6 +126,7 @@ export function renderLine(state: LiveState): string {
 export class LiveScreen {
   private drawn = 0;
   private lastLineAt = 0;
+  private logPrinted = 0;
   private readonly tty: boolean;
 
   constructor(
@@ -138,6 +139,9 @@ export class LiveScreen {
 
   draw(state: LiveState): void {
     if (!this.tty) {
+      // Step messages as they happen, then a status line every few seconds.
+      for (const line of state.log.slice(this.logPrinted)) this.out.write(`${line}\n`);
+      this.logPrinted = state.log.length;
       if (Date.now() - this.lastLineAt >= this.lineEveryMs) {
         this.lastLineAt = Date.now();
         this.out.write(`${renderLine(state)}\n`);
