@@ -64,6 +64,13 @@ export interface LocalAwsOptions {
   readonly emulators?: EmulatorEndpoints;
   /** Print what was deployed and alarm state changes. Default true. */
   readonly verbose?: boolean;
+  /**
+   * Appended to every physical name (stream, table, queue, topic, function, alarm), e.g. `-a1b2`, so that
+   * several LocalAws instances can deploy the same template onto one set of emulators at once. Literal
+   * uses of those names in the template (alarm dimensions) are renamed too. Default none: the names
+   * `cdk deploy` would create.
+   */
+  readonly resourceNameSuffix?: string;
 }
 
 /** Services whose connections the fault injector can break, for outage drills. */

@@ -1,0 +1,211 @@
+/**
+ * The embedded local AWS: `startLocalAws()` starts (or reuses) the emulators, puts fault proxies in
+ * front of them, deploys the synthesized stack from cdk.out, runs its functions in the local Lambda
+ * runtime, its event source mappings with AWS's semantics, its alarms on the local CloudWatch, and
+ * serves the Lambda and CloudWatch APIs on loopback. `stop()` undoes all of it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../lib/config';
+import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock } from './cloudwatch';
+import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
+import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
+import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, type FaultProxy } from './emulators';
+import { EventSourceMappingRegistry, KinesisEventSourceMapping } from './event-source';
+import { LambdaRuntime } from './runtime';
+
+export type { LocalAws, LocalAwsOptions, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
+export { emulatorEndpointsFromEnv, startEmulators, type RunningEmulators } from './emulators';
+
+/** What the control plane (Lambda + CloudWatch APIs on loopback) serves from. */
+export interface ControlPlaneDeps {
+  readonly functions: () => readonly FunctionModel[];
+  readonly invoker: FunctionInvoker;
+  readonly mappings: EventSourceMappingRegistry;
+  readonly metrics: MetricStore;
+  readonly alarms: AlarmEvaluator;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningControlPlane {
+  /** http://127.0.0.1:PORT serving both the Lambda and the CloudWatch API. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export type StartControlPlane = (deps: ControlPlaneDeps) => Promise<RunningControlPlane>;
+
+/** Parts that can be swapped, e.g. by tests. */
+export interface LocalAwsParts {
+  /** Default: `startControlPlane` of ./control-plane. */
+  readonly startControlPlane?: StartControlPlane;
+}
+
+/** A running local AWS: the LocalAws contract plus its parts, for tests and tools that look inside. */
+export interface LocalAwsInstance extends LocalAws {
+  readonly deployed: DeployedStack;
+  readonly runtime: LambdaRuntime;
+  readonly mappings: EventSourceMappingRegistry;
+  readonly metrics: MetricStore;
+  readonly alarms: AlarmEvaluator;
+}
+
+const FAULT_TARGETS: readonly FaultTarget[] = ['kinesis', 'dynamodb', 'sqs'];
+
+/** The control plane of ./control-plane, once that module provides one. */
+async function defaultControlPlane(): Promise<StartControlPlane | undefined> {
+  if (!['index.ts', 'index.js'].some((file) => existsSync(join(__dirname, 'control-plane', file)))) return undefined;
+  const module = (await import('./control-plane/index.js')) as { startControlPlane?: StartControlPlane };
+  return module.startControlPlane;
+}
+
+function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  return {
+    // HTTP/1.1: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
+    kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+    sns: new SNSClient({ ...common, endpoint: endpoints.sns }),
+  };
+}
+
+export async function startLocalAws(options: LocalAwsOptions = {}, parts: LocalAwsParts = {}): Promise<LocalAwsInstance> {
+  const verbose = options.verbose ?? true;
+  const say = (line: string): void => {
+    if (verbose) console.log(`[local-aws] ${line}`);
+  };
+  const logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
+  const timeScale = options.timeScale ?? 1;
+  // Undone in reverse order by stop(), or at once if start-up fails half way.
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        say(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    let emulators = options.emulators;
+    if (!emulators) {
+      const started = await startEmulators({ logDir });
+      cleanups.push(() => started.stop());
+      emulators = started.endpoints;
+      say(`emulators started: ${Object.entries(started.startupMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`);
+    }
+    const upstream = emulators;
+
+    const proxies = {} as Record<FaultTarget, FaultProxy>;
+    for (const target of FAULT_TARGETS) {
+      proxies[target] = await startFaultProxy(Number(new URL(upstream[target]).port));
+      cleanups.push(() => proxies[target].close());
+    }
+    const endpoints: EmulatorEndpoints = { kinesis: proxies.kinesis.endpoint, dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, sns: upstream.sns };
+    const clients = sdkClients(endpoints);
+    cleanups.push(() => Object.values(clients).forEach((c) => c.destroy()));
+
+    const deployed = await deployStack({
+      cdkOut: options.cdkOut ?? 'cdk.out',
+      stackName: options.stackName ?? loadConfig().stackName,
+      clients,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      resourceNameSuffix: options.resourceNameSuffix,
+      log: say,
+    });
+    // Emulators of our own die with their data; shared ones (the test runner's) must be left clean.
+    if (options.emulators) cleanups.push(() => deployed.teardown());
+
+    const metrics = new MetricStore(new SimulatedClock(timeScale));
+    const alarms = new AlarmEvaluator({ store: metrics, sns: clients.sns, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, logger: say });
+    const mappings = new EventSourceMappingRegistry();
+    // The control plane needs the invoker before the runtime exists (the runtime's environment needs
+    // the control plane's endpoint): bind late.
+    let runtime: LambdaRuntime | undefined;
+    const invoker: FunctionInvoker = {
+      invoke: (name, event) => {
+        if (!runtime) throw new Error('the local Lambda runtime is not started yet');
+        return runtime.invoke(name, event);
+      },
+    };
+
+    const startControlPlane = parts.startControlPlane ?? (await defaultControlPlane());
+    let controlPlaneEndpoint = '';
+    if (startControlPlane) {
+      const controlPlane = await startControlPlane({ functions: () => deployed.functions, invoker, mappings, metrics, alarms, log: say });
+      cleanups.push(() => controlPlane.stop());
+      controlPlaneEndpoint = controlPlane.endpoint;
+    } else {
+      say('control plane: not available (local/control-plane exports no startControlPlane): Lambda and CloudWatch APIs are not served');
+    }
+    const env = endpointEnv({ ...endpoints, ...(controlPlaneEndpoint ? { lambda: controlPlaneEndpoint, cloudwatch: controlPlaneEndpoint } : {}) });
+
+    const lambdaRuntime = new LambdaRuntime({ functions: deployed.functions, environment: env, sink: metrics, logDir });
+    runtime = lambdaRuntime;
+    cleanups.push(() => lambdaRuntime.stop());
+
+    for (const alarm of deployed.alarms) alarms.add(alarm.properties);
+    alarms.start();
+    cleanups.push(() => alarms.stop());
+
+    const queues = Object.values(deployed.resources)
+      .filter((r) => r.type === 'AWS::SQS::Queue')
+      .map((r) => ({ name: r.physicalId.slice(r.physicalId.lastIndexOf('/') + 1), url: r.physicalId }));
+    const sampler = new QueueDepthSampler({ sqs: clients.sqs, store: metrics, sqsEndpoint: endpoints.sqs, queues });
+    sampler.start();
+    cleanups.push(() => sampler.stop());
+
+    for (const mapping of deployed.eventSourceMappings) {
+      const fn = deployed.functions.find((f) => f.functionName === mapping.properties.FunctionName);
+      mappings.add(
+        new KinesisEventSourceMapping(mapping.properties, {
+          invoker,
+          kinesis: clients.kinesis,
+          sqs: clients.sqs,
+          sns: clients.sns,
+          sink: metrics,
+          timeScale,
+          ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+          ...(fn?.roleArn ? { invokeIdentityArn: fn.roleArn } : {}),
+          ...(verbose ? {} : { log: () => undefined }),
+        }),
+      );
+    }
+    cleanups.push(() => mappings.stopAll());
+    await mappings.startAll();
+
+    say(`ready: ${deployed.functions.length} functions, ${deployed.eventSourceMappings.length} event source mappings, ${deployed.alarms.length} alarms`);
+    say(`endpoints: ${Object.entries(env).filter(([k]) => k.startsWith('AWS_ENDPOINT_URL')).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints: { ...endpoints, lambda: controlPlaneEndpoint, cloudwatch: controlPlaneEndpoint },
+      env,
+      resources: deployed.resources,
+      deployed,
+      runtime: lambdaRuntime,
+      mappings,
+      metrics,
+      alarms,
+      setFault(target: FaultTarget, mode: FaultMode): void {
+        const proxy = proxies[target];
+        if (!proxy) throw new Error(`no fault injection for "${target}" (only ${FAULT_TARGETS.join(', ')})`);
+        proxy.setMode(mode);
+        say(`fault: ${target} ${mode}`);
+      },
+      stop: () => (stopping ??= undo()),
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
