@@ -9,42 +9,18 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock } from './cloudwatch';
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
-import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
+import { startControlPlane } from './control-plane';
+import { deployStack, type DeployClients, type DeployedStack } from './deploy';
 import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, type FaultProxy } from './emulators';
 import { EventSourceMappingRegistry, KinesisEventSourceMapping } from './event-source';
 import { LambdaRuntime } from './runtime';
 
 export type { LocalAws, LocalAwsOptions, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
 export { emulatorEndpointsFromEnv, startEmulators, type RunningEmulators } from './emulators';
-
-/** What the control plane (Lambda + CloudWatch APIs on loopback) serves from. */
-export interface ControlPlaneDeps {
-  readonly functions: () => readonly FunctionModel[];
-  readonly invoker: FunctionInvoker;
-  readonly mappings: EventSourceMappingRegistry;
-  readonly metrics: MetricStore;
-  readonly alarms: AlarmEvaluator;
-  readonly log: (line: string) => void;
-}
-
-export interface RunningControlPlane {
-  /** http://127.0.0.1:PORT serving both the Lambda and the CloudWatch API. */
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
-
-export type StartControlPlane = (deps: ControlPlaneDeps) => Promise<RunningControlPlane>;
-
-/** Parts that can be swapped, e.g. by tests. */
-export interface LocalAwsParts {
-  /** Default: `startControlPlane` of ./control-plane. */
-  readonly startControlPlane?: StartControlPlane;
-}
 
 /** A running local AWS: the LocalAws contract plus its parts, for tests and tools that look inside. */
 export interface LocalAwsInstance extends LocalAws {
@@ -57,13 +33,6 @@ export interface LocalAwsInstance extends LocalAws {
 
 const FAULT_TARGETS: readonly FaultTarget[] = ['kinesis', 'dynamodb', 'sqs'];
 
-/** The control plane of ./control-plane, once that module provides one. */
-async function defaultControlPlane(): Promise<StartControlPlane | undefined> {
-  if (!['index.ts', 'index.js'].some((file) => existsSync(join(__dirname, 'control-plane', file)))) return undefined;
-  const module = (await import('./control-plane/index.js')) as { startControlPlane?: StartControlPlane };
-  return module.startControlPlane;
-}
-
 function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   return {
@@ -75,7 +44,7 @@ function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
   };
 }
 
-export async function startLocalAws(options: LocalAwsOptions = {}, parts: LocalAwsParts = {}): Promise<LocalAwsInstance> {
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAwsInstance> {
   const verbose = options.verbose ?? true;
   const say = (line: string): void => {
     if (verbose) console.log(`[local-aws] ${line}`);
@@ -138,16 +107,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}, parts: LocalA
       },
     };
 
-    const startControlPlane = parts.startControlPlane ?? (await defaultControlPlane());
-    let controlPlaneEndpoint = '';
-    if (startControlPlane) {
-      const controlPlane = await startControlPlane({ functions: () => deployed.functions, invoker, mappings, metrics, alarms, log: say });
-      cleanups.push(() => controlPlane.stop());
-      controlPlaneEndpoint = controlPlane.endpoint;
-    } else {
-      say('control plane: not available (local/control-plane exports no startControlPlane): Lambda and CloudWatch APIs are not served');
-    }
-    const env = endpointEnv({ ...endpoints, ...(controlPlaneEndpoint ? { lambda: controlPlaneEndpoint, cloudwatch: controlPlaneEndpoint } : {}) });
+    const controlPlane = await startControlPlane({ functions: () => deployed.functions, invoker, mappings, metrics, alarms, log: say });
+    cleanups.push(() => controlPlane.stop());
+    const env = endpointEnv({ ...endpoints, ...controlPlane.endpoints });
 
     const lambdaRuntime = new LambdaRuntime({ functions: deployed.functions, environment: env, sink: metrics, logDir });
     runtime = lambdaRuntime;
@@ -188,7 +150,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}, parts: LocalA
 
     let stopping: Promise<void> | undefined;
     return {
-      endpoints: { ...endpoints, lambda: controlPlaneEndpoint, cloudwatch: controlPlaneEndpoint },
+      endpoints: { ...endpoints, ...controlPlane.endpoints },
       env,
       resources: deployed.resources,
       deployed,
