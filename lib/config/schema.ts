@@ -96,7 +96,12 @@ const alarmsSchema = z.strictObject({
 });
 
 const thresholdSchema = z
-  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .strictObject({
+    /** A reading below this is a breach. */
+    min: z.number().optional(),
+    /** A reading above this is a breach. */
+    max: z.number().optional(),
+  })
   .refine((t) => t.min !== undefined || t.max !== undefined, { message: 'needs min, max or both' })
   .refine((t) => t.min === undefined || t.max === undefined || t.min < t.max, { message: 'min must be below max' });
 
@@ -121,10 +126,15 @@ export const pipelineSchema = z
     description: z.string().min(1).max(200),
     /** Which action processes the events (an entry in `lambdas/processor/`). */
     action: z.enum(ACTION_NAMES),
+    /** The Kinesis data stream. */
     stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),
+    /** The processor function. */
     processor: processorSchema.default(() => processorSchema.parse({})),
+    /** The event source mapping from the stream to the processor. */
     eventSource: eventSourceSchema.default(() => eventSourceSchema.parse({})),
+    /** The idempotency keys in DynamoDB. */
     idempotency: idempotencySchema.default(() => idempotencySchema.parse({})),
+    /** Alarm thresholds and evaluation. */
     alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
     /** Only for the `telemetry` action. */
     telemetry: telemetrySchema.optional(),
@@ -171,10 +181,13 @@ export const configSchema = z
     /** Who gets alarm notifications. */
     alarmNotifications: z
       .strictObject({
+        /** E-mail addresses subscribed to ALARM and OK notifications (each confirms by e-mail). */
         emails: z.array(z.email()).default([]),
+        /** HTTPS endpoints (paging tool, chat webhook) subscribed to ALARM and OK notifications. */
         httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
       })
       .default({ emails: [], httpsEndpoints: [] }),
+    /** The pipelines this stack deploys (at least one). */
     pipelines: z.array(pipelineSchema).min(1, { message: 'must declare at least one pipeline' }),
   })
   .superRefine((c, ctx) => {
