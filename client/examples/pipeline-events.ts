@@ -1,0 +1,74 @@
+/**
+ * Valid example events for each shipped action, shaped as the action reads them (see
+ * lambdas/actions/): the `load` command and demos use them, and application developers can copy them.
+ */
+import type { PipelineConfig } from '../../lib/config';
+import { OrderEventType } from '../../lambdas/actions/orders';
+import { TelemetryEventType } from '../../lambdas/actions/telemetry';
+import type { EventInput } from '../envelope-builder';
+
+/** The life of an order, one `order.status-changed` event per step. */
+export const ORDER_STATUSES = ['created', 'paid', 'packed', 'shipped', 'delivered'] as const;
+
+export interface ExampleEvents {
+  /** The subject (partition key) of key number `index` of the key space. */
+  subject(index: number): string;
+  /** The next event of a subject, happening at `time`. Successive calls for one subject tell a consistent story. */
+  next(subject: string, time: Date): EventInput;
+}
+
+/** Example events for a pipeline's action. `prefix` keeps the subjects of separate runs apart. */
+export function exampleEvents(pipeline: PipelineConfig, prefix: string): ExampleEvents {
+  switch (pipeline.action) {
+    case 'orders':
+      return orderEvents(prefix);
+    case 'telemetry':
+      return readingEvents(prefix, pipeline.telemetry?.thresholds ?? {});
+    case 'noop':
+      return noopEvents(prefix);
+  }
+}
+
+function orderEvents(prefix: string): ExampleEvents {
+  const steps = new Map<string, number>();
+  return {
+    subject: (index) => `order-${prefix}-${index}`,
+    next(subject, time) {
+      const step = steps.get(subject) ?? 0;
+      steps.set(subject, step + 1);
+      // After delivery the same order id starts over: a key space stays small and keeps moving.
+      const status = ORDER_STATUSES[step % ORDER_STATUSES.length]!;
+      return { type: OrderEventType.StatusChanged, subject, time, data: { status, orderId: subject, step } };
+    },
+  };
+}
+
+type Thresholds = Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
+
+/** A value comfortably inside a threshold: readings that never open an incident. */
+function normalValue(threshold: { readonly min?: number; readonly max?: number }, roll: number): number {
+  const { min, max } = threshold;
+  const [low, high] =
+    min !== undefined && max !== undefined ? [min + (max - min) * 0.2, max - (max - min) * 0.2] : max !== undefined ? [max * 0.4, max * 0.8] : [min! * 1.2, min! * 2];
+  return Math.round((low + (high - low) * roll) * 10) / 10;
+}
+
+function readingEvents(prefix: string, thresholds: Thresholds): ExampleEvents {
+  let counter = 0;
+  return {
+    subject: (index) => `device-${prefix}-${index}`,
+    next(subject, time) {
+      const readings: Record<string, number> = {};
+      for (const [metric, threshold] of Object.entries(thresholds)) readings[metric] = normalValue(threshold, ((counter++ * 0.618034) % 1 + 1) % 1);
+      return { type: TelemetryEventType.Reading, subject, time, data: { deviceId: subject, readings } };
+    },
+  };
+}
+
+function noopEvents(prefix: string): ExampleEvents {
+  let counter = 0;
+  return {
+    subject: (index) => `key-${prefix}-${index}`,
+    next: (subject, time) => ({ type: 'example.happened', subject, time, data: { n: counter++ } }),
+  };
+}
