@@ -72,6 +72,7 @@ export class StreamPipelineStack extends Stack {
       output(`${id}StreamArn`, p.stream.streamArn, `${name}: Kinesis stream ARN`);
       output(`${id}DlqUrl`, p.deadLetterQueue.queueUrl, `${name}: dead-letter queue URL`);
       output(`${id}DlqArn`, p.deadLetterQueue.queueArn, `${name}: dead-letter queue ARN`);
+      output(`${id}KeyArn`, p.key.keyArn, `${name}: KMS key of the pipeline data (producers need kms:GenerateDataKey on it)`);
       output(`${id}FunctionName`, p.processor.functionName, `${name}: processor function`);
       output(`${id}IdempotencyTableName`, p.idempotencyTable.tableName, `${name}: idempotency table`);
       if (p.stateTable) output(`${id}StateTableName`, p.stateTable.tableName, `${name}: state table`);

@@ -158,6 +158,16 @@ export class EventPipeline extends Construct {
     this.alarms = new PipelineAlarms(this, 'Alarms', { pipeline, specs: this.alarmSpecs, topic: props.alarmTopic }).alarms;
   }
 
+  /**
+   * Lets a producer (an upstream application's role) put records: PutRecord(s) and ListShards on the
+   * stream, and a data key from the pipeline key (the stream is encrypted with it). Nothing else.
+   */
+  grantProduce(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.stream.grant(grantee, 'kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:ListShards', 'kinesis:DescribeStreamSummary');
+    this.key.grant(grantee, 'kms:GenerateDataKey');
+    return grant;
+  }
+
   private table(id: string, tableName: string, schema: { partitionKey: string; ttlAttribute: string }): dynamodb.Table {
     return new dynamodb.Table(this, id, {
       tableName,

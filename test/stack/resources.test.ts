@@ -251,6 +251,7 @@ for (const p of config.pipelines) {
       assert.deepEqual(outputs[`${id}DlqUrl`]?.Value, ref(dlq));
       assert.deepEqual(outputs[`${id}DlqArn`]?.Value, arnOf(dlq));
       assert.deepEqual(outputs[`${id}FunctionName`]?.Value, ref(fn));
+      assert.deepEqual(outputs[`${id}KeyArn`]?.Value, arnOf(idsOf(p).key));
       assert.deepEqual(outputs[`${id}IdempotencyTableName`]?.Value, ref(idem));
       assert.deepEqual(outputs[`${id}StateTableName`]?.Value, ref(stateTable));
     });

@@ -34,6 +34,8 @@ export interface Synthesized {
 export interface SynthOptions {
   /** Run cdk-nag AwsSolutions and CDK's built-in CloudFormation checks, as the nag test does. */
   readonly validation?: boolean;
+  /** Adds test-only constructs to the stack before synthesis. */
+  readonly extend?: (stack: StreamPipelineStack) => void;
 }
 
 export function synthStack(config: PipelinesConfig = loadConfig(), options: SynthOptions = {}): Synthesized {
@@ -44,6 +46,7 @@ export function synthStack(config: PipelinesConfig = loadConfig(), options: Synt
     builtinCloudFormationValidation: options.validation ?? false,
   });
   const stack = new StreamPipelineStack(app, config.stackName, { config });
+  options.extend?.(stack);
   if (options.validation) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   app.synth();
   const template = Template.fromStack(stack);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { parseConfig, pipelineResourceNames, stackResourceNames } from '../../lib/config';
 import { AlarmKind } from '../../lib/constructs/alarm-specs';
 import { ProcessorEnv, PowertoolsEnv } from '../../lambdas/shared/environment';
@@ -37,9 +38,16 @@ const config = parseConfig({
 });
 const names = pipelineResourceNames('AcmeEvents', 'click-stream');
 let s: Synthesized;
+let producerRole: string;
 
 before(() => {
-  s = synthStack(config);
+  s = synthStack(config, {
+    extend: (stack) => {
+      const role = new iam.Role(stack, 'UpstreamProducer', { assumedBy: new iam.AccountRootPrincipal() });
+      stack.pipelines.get('click-stream')!.grantProduce(role);
+      producerRole = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+    },
+  });
 });
 after(() => s?.dispose());
 
@@ -117,7 +125,20 @@ test('on-call e-mail and HTTPS endpoints are subscribed to the alarm topic', () 
 });
 
 test('a dashed pipeline name gives camel-case output ids', () => {
-  for (const suffix of ['StreamName', 'StreamArn', 'DlqUrl', 'DlqArn', 'FunctionName', 'IdempotencyTableName']) {
+  for (const suffix of ['StreamName', 'StreamArn', 'DlqUrl', 'DlqArn', 'KeyArn', 'FunctionName', 'IdempotencyTableName']) {
     assert.ok(s.json.Outputs[`clickStream${suffix}`], `output clickStream${suffix}`);
   }
+});
+
+test('grantProduce lets an upstream role put records and encrypt them, nothing more', () => {
+  const [stream, streamRes] = resourceWhere(s.json, 'AWS::Kinesis::Stream', 'Name', names.streamName);
+  const keyId = (streamRes.Properties.StreamEncryption as { KeyId: { 'Fn::GetAtt': [string, string] } }).KeyId['Fn::GetAtt'][0];
+  const statements = resourcesOfType(s.json, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(producerRole)]))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+    .map((st) => [[st.Action].flat().sort(), st.Resource]);
+  assert.deepEqual(statements, [
+    [['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], { 'Fn::GetAtt': [stream, 'Arn'] }],
+    [['kms:GenerateDataKey'], { 'Fn::GetAtt': [keyId, 'Arn'] }],
+  ]);
 });
