@@ -71,6 +71,8 @@ for (const p of config.pipelines) {
       assert.equal(streamRes.Properties.ShardCount, undefined);
       assert.equal(streamRes.Properties.RetentionPeriodHours, p.stream.retentionHours);
       assert.deepEqual(streamRes.Properties.StreamEncryption, { EncryptionType: 'KMS', KeyId: arnOf(key) });
+      // Deliberate: a retained stream would keep billing with no reader (the README says to drain first).
+      assert.equal(streamRes.DeletionPolicy, 'Delete');
     });
 
     test('the DLQ is KMS-encrypted, keeps messages 14 days, refuses non-TLS access and is retained', () => {
@@ -116,6 +118,7 @@ for (const p of config.pipelines) {
       assert.equal(fnRes.Properties.Timeout, p.processor.timeoutSeconds);
       const [logGroup, logGroupRes] = resourceWhere(s.json, 'AWS::Logs::LogGroup', 'LogGroupName', `/aws/lambda/${n.functionName}`);
       assert.equal(logGroupRes.Properties.RetentionInDays, p.processor.logRetentionDays);
+      assert.equal(logGroupRes.DeletionPolicy, 'Retain');
       assert.deepEqual(fnRes.Properties.LoggingConfig, { LogGroup: ref(logGroup) });
     });
 
