@@ -9,8 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { LocalAws, LocalAwsOptions } from '../local/contracts';
-import { emulatorEndpointsFromEnv } from '../local/emulators/env';
+import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../local/scenario/options';
 import { runScenario } from '../local/scenario/run';
 import { formatSummary } from '../local/scenario/summary';
@@ -102,9 +101,6 @@ function synthesize(): void {
 }
 
 async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
-  // Resolved at run time: local/index.ts is the local target's entry point (LocalAws contract).
-  const entry = '../local/index';
-  const { startLocalAws } = (await import(entry)) as { startLocalAws(o: LocalAwsOptions): Promise<LocalAws> };
   say(`▸ starting the embedded local AWS (time scale ${options.timeScale}×) and deploying the stack`);
   const began = Date.now();
   const localAws = await startLocalAws({ timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });

@@ -114,6 +114,8 @@ export interface PipelineReconciliation {
   readonly entities: readonly EntityCheck[];
   /** Every failed check, one line each; empty when the pipeline is reconciled. */
   readonly problems: readonly string[];
+  /** What could not be checked on this target, and why (not failures, but limits of the evidence). */
+  readonly caveats: readonly string[];
 }
 
 export interface ReconcileInput {
@@ -216,6 +218,13 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     }
   }
 
+  const caveats: string[] = [];
+  if (action === 'orders' && [...(observed.state?.values() ?? [])].some((item) => item.appliedEvents === undefined)) {
+    caveats.push(
+      'the orders state items keep no count of applied events, so a second application of an order\'s newest event would leave no trace; ' +
+        'exactly-once is checked through the idempotency keys (written in the same transaction as the state) and the final state of every order',
+    );
+  }
   const alertsExpected = action === 'telemetry' ? entities.filter((c) => c.expected === '1 alert').length : undefined;
   return {
     pipeline: input.pipeline,
@@ -239,6 +248,7 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     poison: poisonRows,
     entities,
     problems,
+    caveats,
   };
 }
 

@@ -47,10 +47,22 @@ import { ordersWorkload, ORDER_EVENT_TYPE } from './workloads/orders';
 import { planBreachEpisodes, READING_EVENT_TYPE, telemetryWorkload } from './workloads/telemetry';
 import type { InjectionRates, PlannedSend, Workload } from './workloads/types';
 import { TELEMETRY_ALERT_KIND } from '../../lambdas/actions/telemetry';
+import { AlarmKind } from '../../lib/constructs/alarm-specs';
 
 export interface ScenarioTarget {
   /** Breaks or heals a service's connections; without it the DynamoDB outage is skipped (and said so). */
   readonly setFault?: (target: FaultTarget, mode: FaultMode) => void;
+  /** Appended to every physical name, as the target deployed them (LocalAwsOptions.resourceNameSuffix). Default none. */
+  readonly resourceNameSuffix?: string;
+}
+
+type ResourceNames = ReturnType<typeof pipelineResourceNames>;
+
+/** The configured names as the target deployed them: each physical name with the suffix appended. */
+function deployedNames(stackName: string, pipeline: string, suffix: string): ResourceNames & { latencyAlarmName: string } {
+  const names = pipelineResourceNames(stackName, pipeline);
+  const suffixed = Object.fromEntries(Object.entries(names).map(([key, value]) => [key, key === 'alarmNamePrefix' ? value : `${value}${suffix}`])) as ResourceNames;
+  return { ...suffixed, latencyAlarmName: `${names.alarmNamePrefix}${AlarmKind.EventToActionLatencyP99}${suffix}` };
 }
 
 export interface RunControl {
@@ -82,17 +94,19 @@ const POISON_AT = [0.1, 0.3, 0.55, 0.75];
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
+    const finish = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
       done();
-    }, { once: true });
+    };
+    const timer = setTimeout(finish, ms);
+    signal?.addEventListener('abort', finish, { once: true });
   });
 
 interface DrivenPipeline {
   readonly config: PipelineConfig;
   readonly action: ActionKind;
-  readonly names: ReturnType<typeof pipelineResourceNames>;
+  readonly names: ReturnType<typeof deployedNames>;
   readonly workload: Workload;
   readonly producer: EventProducer;
   readonly poisonPublisher: RecordPublisher<number>;
@@ -156,9 +170,10 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
   let reconciliation: Reconciliation | undefined;
   let axis: TimeAxis = REAL_TIME;
 
+  const suffix = target.resourceNameSuffix ?? '';
   const metricTargets: PipelineMetricTarget[] = pipelineConfigs.map((p) => ({
     pipeline: p.name,
-    functionName: pipelineResourceNames(config.stackName, p.name).functionName,
+    functionName: deployedNames(config.stackName, p.name, suffix).functionName,
   }));
   const alarmPrefix = `${config.stackName}-`;
 
@@ -211,7 +226,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
   try {
     // Setup: find every resource by its configured name, through the APIs.
     for (const [i, p] of pipelineConfigs.entries()) {
-      const names = pipelineResourceNames(config.stackName, p.name);
+      const names = deployedNames(config.stackName, p.name, suffix);
       const random = seededRandom(options.seed * 31 + i);
       const rates: InjectionRates = {
         duplicate: options.steps.duplicates ? INJECTION_RATES.duplicate : 0,
@@ -295,13 +310,19 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
 
     // The load: every tick, each pipeline creates its share of events and puts what is due.
     let lastTick = loadStartedAt;
-    let stepChain = Promise.resolve();
+    // Each window runs its start and end in order on its own chain, so a slow step (a mapping that
+    // takes long to finish its batch before it is Disabled) never delays the other window.
+    const chains = new Map<string, Promise<void>>();
+    const runStep = (step: ScheduledStep): void => {
+      const chain = (chains.get(step.window) ?? Promise.resolve()).then(step.run).catch((error: unknown) => note(`step failed: ${String(error)}`));
+      chains.set(step.window, chain);
+    };
     while (!signal?.aborted) {
       const now = Date.now();
       const elapsed = now - loadStartedAt;
       const loading = elapsed < timeline.loadMs;
       if (!loading && driven.every((d) => d.pending.length === 0)) break;
-      for (const step of steps.due(elapsed)) stepChain = stepChain.then(step).catch((error: unknown) => note(`step failed: ${String(error)}`));
+      for (const step of steps.due(elapsed)) runStep(step);
       for (const d of driven) {
         if (loading) {
           const exact = (options.ratePerSecond * (now - lastTick)) / 1000 + d.carry;
@@ -328,8 +349,8 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
       await sleep(TICK_MS, signal);
     }
     // Any step still open ends now (an aborted run, or a window reaching past the load).
-    for (const step of steps.remaining()) stepChain = stepChain.then(step).catch((error: unknown) => note(`step failed: ${String(error)}`));
-    await stepChain;
+    for (const step of steps.remaining()) runStep(step);
+    await Promise.all(chains.values());
     phase = 'flushing the producers';
     await Promise.all(driven.map((d) => Promise.all([d.producer.flush().catch(() => undefined), d.poisonPublisher.flush().catch(() => undefined)])));
     note(`load over: ${ledger.putCount()} records put`);
@@ -361,7 +382,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
       // Settle: a latency alarm that fired during recovery should be back to OK.
       phase = 'settling: waiting for the latency alarms to return to OK';
       const settleDeadline = Date.now() + options.settleTimeoutSeconds * 1000;
-      const latencyAlarmNames = driven.map((d) => `${d.names.alarmNamePrefix}EventToActionLatencyP99`);
+      const latencyAlarmNames = driven.map((d) => d.names.latencyAlarmName);
       while (!signal?.aborted && Date.now() < settleDeadline && latestAlarms.some((a) => latencyAlarmNames.includes(a.name) && a.state === 'ALARM')) {
         await sleep(SAMPLE_EVERY_MS, signal);
       }
@@ -396,7 +417,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
   const pipelines: PipelineSummary[] = driven.map((d) => {
     const rec = reconciliation?.pipelines.find((p) => p.pipeline === d.config.name);
     const s = series.series.find((x) => x.pipeline === d.config.name);
-    const alarmName = `${d.names.alarmNamePrefix}EventToActionLatencyP99`;
+    const alarmName = d.names.latencyAlarmName;
     return {
       pipeline: d.config.name,
       counts: rec?.counts ?? emptyCounts(ledger, d.config.name),
@@ -420,6 +441,7 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
     windows: windows as ExecutedWindow[],
     pipelines,
     problems,
+    caveats: reconciliation?.pipelines.flatMap((p) => p.caveats.map((c) => `${p.pipeline}: ${c}`)) ?? [],
   };
   const report: ReportData = {
     summary,
@@ -492,32 +514,38 @@ interface StepActions {
   dynamodbOutageEnd(): Promise<void>;
 }
 
-/** The timeline as one-shot actions: `due(elapsed)` hands out those whose time came, once each. */
+interface ScheduledStep {
+  /** Steps of one window run in order, on their own chain. */
+  readonly window: string;
+  readonly atMs: number;
+  readonly run: () => Promise<void>;
+  /** For an end: the index of its start. */
+  readonly endOf?: number;
+}
+
+/** The timeline as one-shot steps: `due(elapsed)` hands out those whose time came, once each. */
 function scheduleSteps(timeline: Timeline, actions: StepActions) {
-  const steps: { atMs: number; run: () => Promise<void>; pairedWith?: number }[] = [];
+  const steps: ScheduledStep[] = [];
   if (timeline.consumerOutage) {
-    steps.push({ atMs: timeline.consumerOutage.startMs, run: actions.consumerOutageStart });
-    steps.push({ atMs: timeline.consumerOutage.endMs, run: actions.consumerOutageEnd, pairedWith: steps.length - 1 });
+    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.startMs, run: actions.consumerOutageStart });
+    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.endMs, run: actions.consumerOutageEnd, endOf: steps.length - 1 });
   }
   if (timeline.dynamodbOutage) {
-    steps.push({ atMs: timeline.dynamodbOutage.startMs, run: actions.dynamodbOutageStart });
-    steps.push({ atMs: timeline.dynamodbOutage.endMs, run: actions.dynamodbOutageEnd, pairedWith: steps.length - 1 });
+    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.startMs, run: actions.dynamodbOutageStart });
+    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.endMs, run: actions.dynamodbOutageEnd, endOf: steps.length - 1 });
   }
   const done = new Set<number>();
   return {
-    due(elapsedMs: number): (() => Promise<void>)[] {
-      const out: (() => Promise<void>)[] = [];
-      steps.forEach((s, i) => {
-        if (!done.has(i) && s.atMs <= elapsedMs) {
-          done.add(i);
-          out.push(s.run);
-        }
+    due(elapsedMs: number): ScheduledStep[] {
+      return steps.filter((s, i) => {
+        if (done.has(i) || s.atMs > elapsedMs) return false;
+        done.add(i);
+        return true;
       });
-      return out;
     },
     /** The ends of windows that were started but not ended. */
-    remaining(): (() => Promise<void>)[] {
-      return steps.filter((s, i) => !done.has(i) && s.pairedWith !== undefined && done.has(s.pairedWith)).map((s) => s.run);
+    remaining(): ScheduledStep[] {
+      return steps.filter((s, i) => !done.has(i) && s.endOf !== undefined && done.has(s.endOf));
     },
   };
 }

@@ -47,6 +47,8 @@ export interface ScenarioSummary {
   readonly pipelines: readonly PipelineSummary[];
   /** Every failed check (capped in text output, complete here). */
   readonly problems: readonly string[];
+  /** Limits of the evidence (what this target cannot show), not failures. */
+  readonly caveats: readonly string[];
   readonly reportPath?: string;
 }
 
@@ -99,6 +101,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
     for (const problem of summary.problems.slice(0, 20)) lines.push(`    - ${problem}`);
     if (summary.problems.length > 20) lines.push(`    … ${summary.problems.length - 20} more (see the report)`);
   }
+  for (const caveat of summary.caveats) lines.push('', `  note: ${caveat}`);
   if (summary.reportPath) lines.push('', `  report: ${summary.reportPath}`);
   lines.push('');
   return lines.join('\n');

@@ -32,6 +32,7 @@ function pipeline(lost: number): PipelineReconciliation {
     poison: [{ kind: 'not-json', partitionKey: 'poison-1', sequenceNumber: '42', reason: 'undecodable', error: 'record data is not JSON', ok: true }],
     entities: [],
     problems: lost ? ['event e-9 (order-9) lost: no key'] : [],
+    caveats: [],
   };
 }
 
@@ -51,6 +52,7 @@ function reportData(lost: number): ReportData {
       ],
       pipelines: [{ pipeline: 'orders', counts: pipeline(lost).counts, latencyP50: 300, latencyP99: 9000, worstPeriodP99: 12_000, latencyObjectiveMs: 5000 }],
       problems: rec.pipelines.flatMap((p) => p.problems),
+      caveats: [],
     },
     loadStartedAt: t0,
     series: [{ pipeline: 'orders', p50: [{ at: t0 + 1000, value: 250 }, { at: t0 + 25_000, value: 8000 }], p99: [{ at: t0 + 1000, value: 600 }], iteratorAge: [], processed: [] }],

@@ -6,11 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalAws, LocalAwsOptions } from '../../local/contracts';
-import { emulatorEndpointsFromEnv } from '../../local/emulators';
+import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../local/scenario/options';
 import { runScenario, type ScenarioResult } from '../../local/scenario/run';
 
@@ -24,17 +24,17 @@ const OPTIONS: ScenarioOptions = {
   settleTimeoutSeconds: 30,
 };
 
+// Other test files deploy the same stack onto the same emulators: our own names keep us apart.
+const resourceNameSuffix = `-sc${randomBytes(2).toString('hex')}`;
 let localAws: LocalAws | undefined;
 let result: ScenarioResult;
 const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
 
 before(async () => {
-  const entry = '../../local/index';
-  const { startLocalAws } = (await import(entry)) as { startLocalAws(o: LocalAwsOptions): Promise<LocalAws> };
-  localAws = await startLocalAws({ timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false });
+  localAws = await startLocalAws({ timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
   Object.assign(process.env, localAws.env);
   const target = localAws;
-  result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode) }, { live: false, reportDir, log: () => undefined });
+  result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode), resourceNameSuffix }, { live: false, reportDir, log: () => undefined });
 });
 
 after(async () => {

@@ -126,6 +126,7 @@ export function renderReport(data: ReportData): string {
   const xMax = (Date.parse(s.endedAt) - data.loadStartedAt) / 1000;
   const bands = bandsOf(data);
   const toPoints = (points: readonly { at: number; value: number }[]) => points.map((p) => ({ x: (p.at - data.loadStartedAt) / 1000, y: p.value }));
+  const maxGap = data.seriesPeriodSeconds * 2.5;
   const verdictClass = !s.completed ? 'partial' : s.ok ? 'pass' : 'fail';
   const verdictText = !s.completed ? `PARTIAL (${s.stoppedBecause ?? 'interrupted'})` : s.ok ? 'PASS' : 'FAIL';
   const o = s.options;
@@ -140,8 +141,8 @@ export function renderReport(data: ReportData): string {
       bands,
       thresholds: [{ label: `objective ${p.latencyObjectiveMs} ms`, y: p.latencyObjectiveMs, color: '#d1383d' }],
       lines: [
-        { label: 'p50', color: '#2f6fde', points: toPoints(series?.p50 ?? []) },
-        { label: 'p99', color: '#d97706', points: toPoints(series?.p99 ?? []) },
+        { label: 'p50', color: '#2f6fde', points: toPoints(series?.p50 ?? []), maxGap },
+        { label: 'p99', color: '#d97706', points: toPoints(series?.p99 ?? []), maxGap },
       ],
     });
     const age = lineChart({
@@ -150,7 +151,7 @@ export function renderReport(data: ReportData): string {
       xMax,
       bands,
       height: 180,
-      lines: [{ label: 'iterator age', color: '#7b3fbf', points: toPoints(series?.iteratorAge ?? []) }],
+      lines: [{ label: 'iterator age', color: '#7b3fbf', points: toPoints(series?.iteratorAge ?? []), maxGap }],
     });
     const throughput = lineChart({
       title: `${p.pipeline}: events processed per ${data.seriesPeriodSeconds} s`,
@@ -158,7 +159,7 @@ export function renderReport(data: ReportData): string {
       xMax,
       bands,
       height: 160,
-      lines: [{ label: 'processed', color: '#2e9d5b', points: toPoints(series?.processed ?? []) }],
+      lines: [{ label: 'processed', color: '#2e9d5b', points: toPoints(series?.processed ?? []), maxGap }],
     });
     return `${latency}\n${age}\n${throughput}`;
   });
@@ -187,6 +188,7 @@ ${problems}
 <h2>Reconciliation</h2>
 <p>Every event the producer put, matched against the idempotency table, the state table, the alerts topic and the dead-letter queue.</p>
 ${data.reconciliation ? countsTable(data.reconciliation.pipelines) : '<p class="muted">Not reconciled (the run stopped before).</p>'}
+${s.caveats.map((c) => `<p class="muted">Note: ${esc(c)}</p>`).join('\n')}
 <h2>Latency</h2>
 ${latencyTable}
 ${charts.join('\n')}

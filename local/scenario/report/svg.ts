@@ -17,6 +17,8 @@ export interface Line {
   readonly color: string;
   readonly points: readonly Point[];
   readonly dashed?: boolean;
+  /** Points further apart than this (x units) are not joined: a gap in the data stays a gap. */
+  readonly maxGap?: number;
 }
 
 export interface Band {
@@ -93,8 +95,17 @@ export function lineChart(options: ChartOptions): string {
   }
   for (const line of options.lines) {
     if (line.points.length === 0) continue;
-    const d = line.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1.8"${line.dashed ? ' stroke-dasharray="3 3"' : ''}><title>${escapeXml(line.label)}</title></path>`);
+    const gap = line.maxGap ?? Infinity;
+    const d = line.points
+      .map((p, i) => {
+        const previous = line.points[i - 1];
+        const move = previous === undefined || p.x - previous.x > gap;
+        return `${move ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`;
+      })
+      .join(' ');
+    // A lone point between gaps would draw nothing: mark every point too.
+    const dots = line.points.length <= 400 ? line.points.map((p) => `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="1.8" fill="${line.color}"/>`).join('') : '';
+    parts.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1.8"${line.dashed ? ' stroke-dasharray="3 3"' : ''}><title>${escapeXml(line.label)}</title></path>${dots}`);
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" class="frame"/>`);
   // Legend at the top right, clear of the title.
