@@ -101,7 +101,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     // the control plane's endpoint): bind late.
     let runtime: LambdaRuntime | undefined;
     const invoker: FunctionInvoker = {
-      invoke: (name, event) => {
+      invoke: async (name, event) => {
         if (!runtime) throw new Error('the local Lambda runtime is not started yet');
         return runtime.invoke(name, event);
       },

@@ -18,7 +18,7 @@ export type { EmulatorName } from './services';
 export interface StartEmulatorsOptions {
   /** Folder of the log files `<name>.log`. Default `.local-aws/logs` under the working directory. */
   readonly logDir?: string;
-  /** How long each emulator may take to answer its first call (ms). Default 60000 (DynamoDB Local needs ~3 s, more on a busy machine). */
+  /** How long each emulator may take to answer its first call (ms). Default 120000 (DynamoDB Local needs ~3 s idle, 20-50 s on a 2-core machine under full load). */
   readonly startTimeoutMs?: number;
 }
 
@@ -65,7 +65,7 @@ async function startOne(name: EmulatorName, logDir: string, timeoutMs: number, s
 
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
   const logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
-  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const timeoutMs = options.startTimeoutMs ?? 120_000;
   const started: ManagedProcess[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.map((p) => p.stop()));

@@ -81,6 +81,10 @@ export async function dynamodbLaunch(): Promise<EmulatorLaunch> {
   return {
     command: 'java',
     args: [
+      // Start-up dominates a test run: the C1 compiler alone and the serial collector halve the time
+      // to the first answer on a busy 2-core machine (measured 50 s → 19-27 s at load 15, ~3 s idle).
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(emulatorDir, 'DynamoDBLocal.jar'),
