@@ -24,8 +24,15 @@ export interface StoredRecord {
   readonly arrival?: Date;
 }
 
-export function streamParams(stream: StreamRef): { StreamName: string } | { StreamARN: string } {
-  return 'streamName' in stream ? { StreamName: stream.streamName } : { StreamARN: stream.streamArn };
+/**
+ * Read calls name the stream: kinesis-mock ignores StreamARN on GetShardIterator ("stream None"), and
+ * every ARN we read from (on-failure records, poison records) belongs to the account we talk to.
+ */
+export function streamParams(stream: StreamRef): { StreamName: string } {
+  if ('streamName' in stream) return { StreamName: stream.streamName };
+  const name = /^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/(.+)$/.exec(stream.streamArn)?.[1];
+  if (!name) throw new Error(`not a Kinesis stream ARN: ${stream.streamArn}`);
+  return { StreamName: name };
 }
 
 function stored(shardId: string, record: _Record): StoredRecord {
@@ -62,7 +69,12 @@ export async function readSequenceRange(
       await client.send(new GetShardIteratorCommand({ ...streamParams(stream), ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: start }))
     ).ShardIterator;
   } catch (error) {
-    return { complete: false, records, problem: `cannot read from sequence number ${start} of ${shardId}: ${describeError(error)}` };
+    // Kinesis answers ResourceNotFound for a sequence number it does not hold (any more).
+    const gone = (error as { name?: string }).name === 'ResourceNotFoundException' && /SequenceNumber/i.test((error as Error).message);
+    const problem = gone
+      ? `the record at sequence number ${start} is no longer in ${shardId} (past retention, trimmed, or never written)`
+      : `cannot read from sequence number ${start} of ${shardId}: ${describeError(error)}`;
+    return { complete: false, records, problem };
   }
   for (let page = 0; iterator && page < MAX_PAGES; page++) {
     const response = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
