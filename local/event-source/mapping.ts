@@ -17,6 +17,9 @@ import { MappingMetrics } from './metrics';
 import { OnFailureDestination } from './on-failure';
 import { ShardPoller, type ShardPollerDeps, type ShardPosition } from './shard-poller';
 
+/** Lambda's synchronous invocation payload limit. */
+const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 export type MappingState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled';
 
 export interface EventSourceMappingDeps {
@@ -29,6 +32,8 @@ export interface EventSourceMappingDeps {
   readonly sink: MetricSink;
   /** Pause between GetRecords calls of a shard without new records (real ms). Default 1000 (AWS's ~1 s). */
   readonly pollIntervalMs?: number;
+  /** Largest invoke payload in bytes. Default 6 MB, Lambda's synchronous limit (lower it only to test the cut). */
+  readonly maxPayloadBytes?: number;
   /** Pause before a failed batch is retried (real ms). Default: the poll interval. */
   readonly retryDelayMs?: number;
   /** Simulated seconds per real second, applied to record ages (MaximumRecordAgeInSeconds). Default 1. */
@@ -193,6 +198,7 @@ export class KinesisEventSourceMapping {
           runner: this.runner,
           metrics: this.metrics,
           pollIntervalMs: this.pollIntervalMs,
+          maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
           sleep,
           now: this.now,
           log: this.log,

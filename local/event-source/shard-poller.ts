@@ -15,8 +15,6 @@ import type { KinesisMappingConfig } from './config';
 import type { MappingMetrics } from './metrics';
 import { payloadBytes, type PolledRecord } from './records';
 
-/** Lambda's synchronous invocation payload limit. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** GetRecords returns at most 10,000 records. */
 const MAX_GET_RECORDS = 10_000;
 
@@ -36,6 +34,8 @@ export interface ShardPollerDeps {
   readonly runner: BatchRunner;
   readonly metrics: MappingMetrics;
   readonly pollIntervalMs: number;
+  /** Largest invoke payload (bytes); a batch is cut before a record that would exceed it. */
+  readonly maxPayloadBytes: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   readonly log: (line: string) => void;
@@ -118,7 +118,7 @@ export class ShardPoller {
       while (records.length > 0) {
         const next = records[0] as PolledRecord;
         const size = payloadBytes(next);
-        if (batch.length >= config.BatchSize || (batch.length > 0 && bytes + size > MAX_PAYLOAD_BYTES)) return true;
+        if (batch.length >= config.BatchSize || (batch.length > 0 && bytes + size > this.deps.maxPayloadBytes)) return true;
         batch.push(next);
         bytes += size;
         records.shift();

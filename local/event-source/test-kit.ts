@@ -166,6 +166,7 @@ export function testMapping(
     readonly clients: TestClients;
     readonly sink?: MetricSink;
     readonly timeScale?: number;
+    readonly maxPayloadBytes?: number;
     readonly log?: (line: string) => void;
   },
   properties: Partial<KinesisMappingInput> = {},
@@ -189,6 +190,7 @@ export function testMapping(
       pollIntervalMs: 50,
       retryDelayMs: 20,
       timeScale: options.timeScale ?? 1,
+      ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
       log: options.log ?? (() => undefined),
     },
   );

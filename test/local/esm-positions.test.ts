@@ -62,6 +62,43 @@ describe('Kinesis event source mapping: positions, batching, enable/disable', ()
     }
   });
 
+  it('AT_TIMESTAMP starts at the first record that arrived at or after the timestamp', async () => {
+    const stream = await createStream(clients.kinesis);
+    await put(clients.kinesis, stream.name, 'k', 'earlier');
+    await sleep(1100);
+    const from = Date.now() / 1000;
+    await put(clients.kinesis, stream.name, 'k', 'later');
+    const invoker = new FixtureInvoker(() => null);
+    const mapping = testMapping({ stream, invoker, clients }, { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: from });
+    try {
+      await mapping.start();
+      await waitFor('the later record', () => invoker.delivered().includes('later'));
+      await sleep(200);
+      assert.deepEqual(invoker.delivered(), ['later']);
+    } finally {
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
+  it('cuts batches at the invocation payload limit even below BatchSize', async () => {
+    const stream = await createStream(clients.kinesis);
+    // kinesis-local needs seconds per megabyte, so the 6 MB limit is lowered to 20 kB here: the same
+    // cut, at a size the emulator moves quickly. Each 6 kB record is about 8.6 kB in the event (base64).
+    for (let i = 0; i < 7; i += 1) await put(clients.kinesis, stream.name, `k${i}`, String(i).repeat(6000));
+    const invoker = new FixtureInvoker(() => null);
+    const mapping = testMapping({ stream, invoker, clients, maxPayloadBytes: 20_000 }, { BatchSize: 100 });
+    try {
+      await mapping.start();
+      await waitFor('all seven records', () => invoker.delivered().length >= 7);
+      assert.deepEqual(invoker.calls.map((c) => c.data.length), [2, 2, 2, 1]);
+      for (const call of invoker.calls) assert.ok(Buffer.byteLength(JSON.stringify(call.event)) <= 20_000);
+    } finally {
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
   it('keeps one batch in flight per shard and respects BatchSize', async () => {
     const stream = await createStream(clients.kinesis);
     for (let i = 0; i < 12; i += 1) await put(clients.kinesis, stream.name, `k${i}`, `r${i}`);
