@@ -16,7 +16,7 @@ let s: Synthesized;
 let topicId: string;
 
 before(() => {
-  s = synthStack(config);
+  s = synthStack(config, { stubHandlers: true });
   [topicId] = resourceWhere(s.json, 'AWS::SNS::Topic', 'TopicName', stackResourceNames(config.stackName).alarmTopicName);
 });
 after(() => s?.dispose());

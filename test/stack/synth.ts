@@ -34,6 +34,11 @@ export interface Synthesized {
 export interface SynthOptions {
   /** Run cdk-nag AwsSolutions and CDK's built-in CloudFormation checks, as the nag test does. */
   readonly validation?: boolean;
+  /**
+   * Bundle trivial fixture handlers instead of lambdas/handlers: for tests that check the template
+   * but not the bundle, bundling the real processor twice would only cost seconds.
+   */
+  readonly stubHandlers?: boolean;
   /** Adds test-only constructs to the stack before synthesis. */
   readonly extend?: (stack: StreamPipelineStack) => void;
 }
@@ -45,7 +50,10 @@ export function synthStack(config: PipelinesConfig = loadConfig(), options: Synt
     context: { 'aws:cdk:enable-asset-metadata': true },
     builtinCloudFormationValidation: options.validation ?? false,
   });
-  const stack = new StreamPipelineStack(app, config.stackName, { config });
+  const stack = new StreamPipelineStack(app, config.stackName, {
+    config,
+    handlersDir: options.stubHandlers ? path.join(__dirname, 'fixtures', 'handlers') : undefined,
+  });
   options.extend?.(stack);
   if (options.validation) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   app.synth();

@@ -42,6 +42,7 @@ let producerRole: string;
 
 before(() => {
   s = synthStack(config, {
+    stubHandlers: true,
     extend: (stack) => {
       const role = new iam.Role(stack, 'UpstreamProducer', { assumedBy: new iam.AccountRootPrincipal() });
       stack.pipelines.get('click-stream')!.grantProduce(role);
