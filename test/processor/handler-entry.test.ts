@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { ProcessorEnv } from '../../lambdas/shared/environment';
 import { OrderEventType } from '../../lambdas/actions/orders';
 import { readProcessorSettings } from '../../lambdas/processor/settings';
+// Importing the entry only creates clients; its settings are read at the first invocation below.
+import { handler } from '../../lambdas/handlers/orders';
 import { createQueue, createTable, deleteQueue, deleteTable, getItem, uniqueName } from './support/aws';
 import { cloudEvent, kinesisEvent, lambdaContext, recordsOf } from './support/events';
 
@@ -29,7 +31,6 @@ test('the orders entry reads its settings from the environment and processes a b
     [ProcessorEnv.TimeMarginMs]: '1000',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
-  const { handler } = await import('../../lambdas/handlers/orders');
   const event = cloudEvent({ subject: 'entry-order', type: OrderEventType.StatusChanged, data: { status: 'paid' } });
   assert.deepEqual(await handler(kinesisEvent(recordsOf([event])), lambdaContext()), { batchItemFailures: [] });
   assert.equal((await getItem(names.state, 'entry-order'))?.status, 'paid');
