@@ -40,12 +40,15 @@ export function endpointEnv(endpoints: Partial<Record<keyof typeof ENDPOINT_VARI
   return env;
 }
 
-/** The emulator endpoints in an environment (e.g. set by test/run-tests.ts), or undefined if any is missing. */
+/**
+ * The emulator endpoints in an environment (set by test/run-tests.ts), or undefined if any is missing.
+ * As in the SDK, a service-specific variable wins over AWS_ENDPOINT_URL (one endpoint for all, e.g. LocalStack).
+ */
 export function emulatorEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEndpoints | undefined {
-  const kinesis = env[ENDPOINT_VARIABLES.kinesis];
-  const dynamodb = env[ENDPOINT_VARIABLES.dynamodb];
-  const sqs = env[ENDPOINT_VARIABLES.sqs];
-  const sns = env[ENDPOINT_VARIABLES.sns];
+  const kinesis = env[ENDPOINT_VARIABLES.kinesis] ?? env.AWS_ENDPOINT_URL;
+  const dynamodb = env[ENDPOINT_VARIABLES.dynamodb] ?? env.AWS_ENDPOINT_URL;
+  const sqs = env[ENDPOINT_VARIABLES.sqs] ?? env.AWS_ENDPOINT_URL;
+  const sns = env[ENDPOINT_VARIABLES.sns] ?? env.AWS_ENDPOINT_URL;
   if (!kinesis || !dynamodb || !sqs || !sns) return undefined;
   return { kinesis, dynamodb, sqs, sns };
 }
