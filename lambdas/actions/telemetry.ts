@@ -98,7 +98,8 @@ export function createTelemetryAction(options: { pipeline: string; config: Telem
     await sns.send(
       new PublishCommand({
         TopicArn: topicArn,
-        Subject: `Threshold breach: ${device} ${metric}`.slice(0, 100),
+        // SNS subjects: printable ASCII, at most 100 characters; anything else is rejected.
+        Subject: `Threshold breach: ${device} ${metric}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 100),
         Message: JSON.stringify(alert),
         MessageAttributes: {
           kind: { DataType: 'String', StringValue: TELEMETRY_ALERT_KIND },

@@ -152,6 +152,11 @@ async function runGroup(action: ExternalAction, group: KeyGroup, held: ReadonlyS
 
 export async function runExternal(action: ExternalAction, groups: readonly KeyGroup[], ctx: ExternalContext): Promise<void> {
   const open = groups.flatMap((g) => g.items.filter((item) => item.open));
+  if (ctx.outOfTime()) {
+    // Claiming keys that no record will use would only make the retry wait for their leases.
+    for (const item of open) item.fail('not attempted: the invocation reached its time margin');
+    return;
+  }
   const held = new Set(await claim(open, ctx));
   for (const group of groups) {
     const failed = group.items.find((item) => item.outcome === 'failed');
