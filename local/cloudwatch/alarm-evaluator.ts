@@ -153,7 +153,9 @@ export class AlarmEvaluator {
       const value = byStart.get(periodStart);
       return { start: periodStart, value, breaching: value !== undefined && breaches(a.ComparisonOperator, value, a.Threshold) };
     });
-    const decision = decideState(range, { evaluationPeriods: a.EvaluationPeriods, datapointsToAlarm: a.datapointsToAlarm, treatMissingData: a.TreatMissingData }, status.state);
+    // CloudWatch: alarms on AWS/DynamoDB metrics always ignore missing data, whatever they say.
+    const treatMissingData = a.Namespace === 'AWS/DynamoDB' ? 'ignore' : a.TreatMissingData;
+    const decision = decideState(range, { evaluationPeriods: a.EvaluationPeriods, datapointsToAlarm: a.datapointsToAlarm, treatMissingData }, status.state);
     if (decision.state === status.state) return;
     const oldState = status.state;
     const reason = stateReason(a, decision, oldState);

@@ -125,6 +125,18 @@ describe('alarm evaluation rules (controlled clock)', () => {
     assert.equal(evaluator.get('ignore')?.state, 'ALARM');
   });
 
+  it('alarms on AWS/DynamoDB metrics ignore missing data whatever TreatMissingData says, as CloudWatch does', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(alarm({ AlarmName: 'ddb', Namespace: 'AWS/DynamoDB', MetricName: 'ReadThrottleEvents', Dimensions: [], Statistic: 'Sum', Threshold: 0, TreatMissingData: 'notBreaching' }));
+    store.put({ namespace: 'AWS/DynamoDB', metricName: 'ReadThrottleEvents', dimensions: {}, value: 3, timestamp: T0 + 10_000 });
+    setNow(T0 + MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('ddb')?.state, 'ALARM');
+    setNow(T0 + 30 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('ddb')?.state, 'ALARM', 'no data: the state is kept');
+  });
+
   it('enough real datapoints in the evaluation range make missing data irrelevant', async () => {
     const { store, evaluator, setNow } = fixture();
     evaluator.add(alarm({ TreatMissingData: 'breaching', EvaluationPeriods: 2 }));
