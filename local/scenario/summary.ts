@@ -83,8 +83,10 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
     lines.push(
       `    events put ${c.events} distinct (+${c.duplicatesInjected} producer duplicates, ${c.outOfOrderInjected} out of order, ${c.lateInjected} late), ${c.poisonPut} poison`,
     );
+    // Stopped early, an event not yet accounted for may still be in the stream: not "lost".
+    const unaccounted = summary.completed ? `lost ${c.lost}` : `not yet accounted for ${c.lost}`;
     lines.push(
-      `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, lost ${c.lost}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}`,
+      `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}`,
     );
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);
     lines.push(
@@ -97,9 +99,11 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
     }
   }
   if (summary.problems.length > 0) {
-    lines.push('', '  problems:');
-    for (const problem of summary.problems.slice(0, 20)) lines.push(`    - ${problem}`);
-    if (summary.problems.length > 20) lines.push(`    … ${summary.problems.length - 20} more (see the report)`);
+    // A partial run's open items are mostly events still in flight: a few examples are enough.
+    const shown = summary.completed ? 20 : 5;
+    lines.push('', summary.completed ? '  problems:' : '  open when stopped (partial run; events still in the stream are not lost):');
+    for (const problem of summary.problems.slice(0, shown)) lines.push(`    - ${problem}`);
+    if (summary.problems.length > shown) lines.push(`    … ${summary.problems.length - shown} more (see the report)`);
   }
   for (const caveat of summary.caveats) lines.push('', `  note: ${caveat}`);
   if (summary.reportPath) lines.push('', `  report: ${summary.reportPath}`);
