@@ -75,7 +75,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
     const proxies = {} as Record<FaultTarget, FaultProxy>;
     for (const target of FAULT_TARGETS) {
-      proxies[target] = await startFaultProxy(Number(new URL(upstream[target]).port));
+      proxies[target] = await startFaultProxy(upstream[target]);
       cleanups.push(() => proxies[target].close());
     }
     const endpoints: EmulatorEndpoints = { kinesis: proxies.kinesis.endpoint, dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, sns: upstream.sns };

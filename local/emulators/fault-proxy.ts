@@ -29,7 +29,7 @@ class ProxiedConnection {
 
   constructor(
     private readonly client: Socket,
-    private readonly upstreamPort: number,
+    private readonly upstreamAddress: { readonly host: string; readonly port: number },
     private readonly currentMode: () => FaultMode,
     private readonly onClose: () => void,
   ) {
@@ -62,7 +62,7 @@ class ProxiedConnection {
   }
 
   private connectUpstream(): void {
-    const upstream = createConnection({ host: '127.0.0.1', port: this.upstreamPort });
+    const upstream = createConnection(this.upstreamAddress);
     upstream.setNoDelay(true);
     upstream.on('data', (chunk) => {
       if (this.currentMode() === 'none') this.client.write(chunk);
@@ -94,7 +94,10 @@ class ProxiedConnection {
   }
 }
 
-export function startFaultProxy(upstreamPort: number, initialMode: FaultMode = 'none'): Promise<FaultProxy> {
+/** A proxy on a free loopback port in front of `upstream` (an emulator's http://host:port). */
+export function startFaultProxy(upstream: string, initialMode: FaultMode = 'none'): Promise<FaultProxy> {
+  const url = new URL(upstream);
+  const target = { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
   let mode: FaultMode = initialMode;
   const connections = new Set<ProxiedConnection>();
   const server: Server = createServer((client) => {
@@ -103,7 +106,7 @@ export function startFaultProxy(upstreamPort: number, initialMode: FaultMode = '
       client.resetAndDestroy();
       return;
     }
-    const connection = new ProxiedConnection(client, upstreamPort, () => mode, () => connections.delete(connection));
+    const connection = new ProxiedConnection(client, target, () => mode, () => connections.delete(connection));
     connections.add(connection);
   });
   return new Promise((resolve, reject) => {
