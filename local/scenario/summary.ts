@@ -96,6 +96,10 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       const a = p.latencyAlarm;
       const at = (s: number | undefined): string => (s === undefined ? 'never' : `at ${s.toFixed(1)} s`);
       lines.push(`    latency alarm ${a.alarmName}: ALARM ${at(a.firedAt)}, OK again ${at(a.clearedAt)}`);
+      if (a.firedAt === undefined) {
+        // The alarm needs its evaluation periods all breaching: a backlog drained faster than that never fires it.
+        lines.push(`      (the backlog drained within fewer alarm periods than the alarm needs; a longer --consumer-outage-seconds, a higher --rate or --time-scale shows it fire)`);
+      }
     }
   }
   if (summary.problems.length > 0) {
