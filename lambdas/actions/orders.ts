@@ -15,6 +15,7 @@ import { PoisonEventError } from '../processor/errors';
 import { compareRecordOrder } from '../processor/records';
 
 export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;
+export const MAX_DETAILS_BYTES = 300 * 1024;
 
 const orderDataSchema = z.looseObject({
   status: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
@@ -67,6 +68,8 @@ export const ordersAction: TransactionalAction = {
     const stored = current && storedPosition(current);
     if (stored && isOlder(position, stored)) return { kind: 'stale' };
     const { status, ...details } = parsed.data;
+    // DynamoDB items stop at 400 KB; a bigger order could never be stored, retrying would not help.
+    if (Buffer.byteLength(JSON.stringify(details)) > MAX_DETAILS_BYTES) throw new PoisonEventError(`data: order details exceed ${MAX_DETAILS_BYTES} bytes`);
     return {
       kind: 'write',
       attributes: {

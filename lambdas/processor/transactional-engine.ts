@@ -219,19 +219,34 @@ async function commit(units: Unit[], ctx: TransactionalContext): Promise<void> {
   }
 }
 
-/** Packs units into transactions of ≤100 items, never the same state item twice in one transaction. */
+/** DynamoDB caps a transaction at 4 MB; stay well below it (sizes are estimated from JSON). */
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+/** Generous size of one idempotency put (key up to 1 KB plus attributes). */
+const IDEMPOTENCY_ITEM_BYTES = 1200;
+
+function unitBytes(unit: Unit): number {
+  let bytes = unit.steps.length * IDEMPOTENCY_ITEM_BYTES;
+  for (const [key, attributes] of finalStates(unit)) bytes += Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(attributes));
+  return bytes;
+}
+
+/** Packs units into transactions of ≤100 items and ≤3 MB, never the same state item twice in one transaction. */
 function pack(units: readonly Unit[]): Unit[][] {
-  const transactions: { units: Unit[]; size: number; stateKeys: Set<string> }[] = [];
+  const transactions: { units: Unit[]; size: number; bytes: number; stateKeys: Set<string> }[] = [];
   for (const unit of units) {
     const size = itemCount(unit.steps);
+    const bytes = unitBytes(unit);
     const keys = [...finalStates(unit).keys()];
-    let target = transactions.find((t) => t.size + size <= MAX_TRANSACTION_ITEMS && keys.every((k) => !t.stateKeys.has(k)));
+    let target = transactions.find(
+      (t) => t.size + size <= MAX_TRANSACTION_ITEMS && t.bytes + bytes <= MAX_TRANSACTION_BYTES && keys.every((k) => !t.stateKeys.has(k)),
+    );
     if (!target) {
-      target = { units: [], size: 0, stateKeys: new Set() };
+      target = { units: [], size: 0, bytes: 0, stateKeys: new Set() };
       transactions.push(target);
     }
     target.units.push(unit);
     target.size += size;
+    target.bytes += bytes;
     for (const k of keys) target.stateKeys.add(k);
   }
   return transactions.map((t) => t.units);

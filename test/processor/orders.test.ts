@@ -136,3 +136,13 @@ test('a concurrent writer changing the order between read and commit makes the b
   assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
   assert.equal((await getItem(pipeline.settings.stateTableName!, 'o-cas'))?.status, 'paid');
 });
+
+test('large orders are split across transactions under the 4 MB limit; too large ones are poison', async () => {
+  const big = 'x'.repeat(290 * 1024);
+  const events = Array.from({ length: 14 }, (_, i) => change(`o-big-${i}`, 'created', 0, { note: big }));
+  const tooBig = change('o-too-big', 'created', 0, { note: 'y'.repeat(310 * 1024) });
+  const mark = pipeline.metricLines.length;
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf([...events, tooBig])), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual([batchCounts(mark).EventsProcessed, batchCounts(mark).EventsPoison], [14, 1]);
+  assert.equal(((await getItem(pipeline.settings.stateTableName!, 'o-big-13'))?.details as { note: string }).note.length, big.length);
+});
