@@ -2,7 +2,8 @@
  * Polls one shard like Lambda's standard (non-EFO) Kinesis poller: GetRecords about every poll interval,
  * batches of up to BatchSize records gathered for up to MaximumBatchingWindowInSeconds (or 6 MB), one
  * batch in flight per shard, or with ParallelizationFactor N up to N batches in flight, records grouped
- * by partition key so one key's records stay in order.
+ * by partition key into N slots so one key's records stay in order. A slot whose batch keeps failing
+ * blocks only its own keys; the reader stops reading ahead once BatchSize × N records are unfinished.
  *
  * The checkpoint (last sequence number of the shard whose records, and all before them, are finished)
  * lives in memory in a CheckpointStore shared with the mapping: a stopped poller's successor resumes
@@ -49,18 +50,23 @@ export class ShardPoller {
   private lastRead: string | undefined;
   /** Read but not yet put in a batch (a 6 MB cut or a full batch left them over). */
   private carry: PolledRecord[] = [];
-  /** Records handed to batches, in shard order, until the checkpoint passes them. */
-  private readonly outstanding: { readonly record: PolledRecord; finished: boolean }[] = [];
-  private readonly slots: Promise<void>[];
-  private inFlightBatches = 0;
+  /** Sequence numbers read, in shard order, until the checkpoint passes them. */
+  private readonly outstanding: { readonly sequenceNumber: string; finished: boolean }[] = [];
+  private unfinished = 0;
+  /** Per slot: records waiting for the slot's next batch. */
+  private readonly slotQueues: PolledRecord[][];
+  /** Per slot: the batch in flight, if any. */
+  private readonly inFlight: (Promise<void> | undefined)[];
   private batchFinished: (() => void) | undefined;
 
   constructor(private readonly deps: ShardPollerDeps) {
-    this.slots = Array.from({ length: deps.config.ParallelizationFactor }, () => Promise.resolve());
+    const factor = deps.config.ParallelizationFactor;
+    this.slotQueues = Array.from({ length: factor }, () => []);
+    this.inFlight = Array.from({ length: factor }, () => undefined);
   }
 
   get busy(): boolean {
-    return this.inFlightBatches > 0;
+    return this.inFlight.some((b) => b !== undefined);
   }
 
   /** Gets the first shard iterator now, so a LATEST mapping starts at the moment it is enabled. */
@@ -79,7 +85,9 @@ export class ShardPoller {
     this.running = false;
     this.batchFinished?.();
     await this.loop;
-    await Promise.all(this.slots);
+    await Promise.all(this.inFlight);
+    // Records read but not handed to a batch are read again from the checkpoint by the next poller.
+    for (const queue of this.slotQueues) queue.length = 0;
   }
 
   private async run(): Promise<void> {
@@ -88,8 +96,8 @@ export class ShardPoller {
         const batch = await this.gather();
         if (batch.length === 0) continue;
         this.deps.metrics.eventCount('PolledEventCount', batch.length);
-        this.dispatch(batch);
-        await this.untilSlotFree();
+        this.enqueue(batch);
+        await this.untilReadAheadAllowed();
       } catch (error) {
         const name = error instanceof Error ? error.name : '';
         if (name === 'ExpiredIteratorException') {
@@ -173,36 +181,46 @@ export class ShardPoller {
     return out.ShardIterator;
   }
 
-  /** Hands the batch to the slots: one slot per key group, each slot runs its batches one after another. */
-  private dispatch(batch: PolledRecord[]): void {
+  /** Queues the records on their key's slot and starts every idle slot that has records. */
+  private enqueue(batch: PolledRecord[]): void {
     const factor = this.deps.config.ParallelizationFactor;
-    const groups = new Map<number, PolledRecord[]>();
     for (const record of batch) {
-      this.outstanding.push({ record, finished: false });
-      const slot = factor === 1 ? 0 : slotOf(record.partitionKey, factor);
-      const group = groups.get(slot) ?? [];
-      group.push(record);
-      groups.set(slot, group);
+      this.outstanding.push({ sequenceNumber: record.sequenceNumber, finished: false });
+      this.unfinished += 1;
+      (this.slotQueues[factor === 1 ? 0 : slotOf(record.partitionKey, factor)] as PolledRecord[]).push(record);
     }
-    for (const [slot, group] of groups) {
-      this.inFlightBatches += 1;
-      this.slots[slot] = (this.slots[slot] as Promise<void>).then(async () => {
+    this.startIdleSlots();
+  }
+
+  /** Each idle slot takes up to BatchSize of its queued records as its next batch (one batch per slot at a time). */
+  private startIdleSlots(): void {
+    if (!this.running) return;
+    this.slotQueues.forEach((queue, slot) => {
+      if (this.inFlight[slot] !== undefined || queue.length === 0) return;
+      const batch = queue.splice(0, this.deps.config.BatchSize);
+      this.inFlight[slot] = (async () => {
         try {
-          const finished = this.running ? await this.deps.runner.run(group) : 0;
-          this.markFinished(group.slice(0, finished));
+          const finished = await this.deps.runner.run(batch);
+          this.markFinished(batch.slice(0, finished));
         } catch (error) {
           this.deps.log(`batch on ${this.deps.shardId} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         } finally {
-          this.inFlightBatches -= 1;
+          this.inFlight[slot] = undefined;
+          this.startIdleSlots();
           this.batchFinished?.();
         }
-      });
-    }
+      })();
+    });
   }
 
-  /** Waits until fewer batches than ParallelizationFactor are in flight (1: the batch is done). */
-  private async untilSlotFree(): Promise<void> {
-    while (this.running && this.inFlightBatches >= this.deps.config.ParallelizationFactor) {
+  /**
+   * Reading goes on while fewer than BatchSize × ParallelizationFactor records are unfinished: with
+   * factor 1 and full batches that is one batch at a time; a slot stuck on a failing batch lets the
+   * others go on until its records fill that budget.
+   */
+  private async untilReadAheadAllowed(): Promise<void> {
+    const budget = this.deps.config.BatchSize * this.deps.config.ParallelizationFactor;
+    while (this.running && (this.unfinished >= budget || (this.deps.config.ParallelizationFactor === 1 && this.busy))) {
       await new Promise<void>((resolve) => {
         this.batchFinished = resolve;
       });
@@ -212,9 +230,14 @@ export class ShardPoller {
 
   private markFinished(records: readonly PolledRecord[]): void {
     const done = new Set(records.map((r) => r.sequenceNumber));
-    for (const entry of this.outstanding) if (done.has(entry.record.sequenceNumber)) entry.finished = true;
+    for (const entry of this.outstanding) {
+      if (!entry.finished && done.has(entry.sequenceNumber)) {
+        entry.finished = true;
+        this.unfinished -= 1;
+      }
+    }
     while (this.outstanding[0]?.finished) {
-      this.deps.position.checkpoint = (this.outstanding.shift() as { record: PolledRecord }).record.sequenceNumber;
+      this.deps.position.checkpoint = (this.outstanding.shift() as { sequenceNumber: string }).sequenceNumber;
     }
   }
 }

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { slotOf } from '../../local/event-source/shard-poller';
 import { clientsFromEnv, createStream, FixtureInvoker, testMapping, waitFor, type TestClients } from '../../local/event-source/test-kit';
 
 describe('Kinesis event source mapping: ParallelizationFactor', () => {
@@ -39,6 +40,38 @@ describe('Kinesis event source mapping: ParallelizationFactor', () => {
           assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
         }
       }
+    } finally {
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
+  it('with factor 2 a key group stuck on a failing batch does not block the other keys', async () => {
+    const stream = await createStream(clients.kinesis);
+    const bad = 'device-bad';
+    // Keys of the other slot than the failing one.
+    const good = Array.from({ length: 40 }, (_, i) => `device-${i}`).filter((k) => slotOf(k, 2) !== slotOf(bad, 2)).slice(0, 6);
+    const goodEntries = Array.from({ length: 24 }, (_, i) => ({ PartitionKey: good[i % good.length] as string, Data: Buffer.from(`ok-${i}`) }));
+    // A later record of the failing key: it must wait behind the poison record (order per key).
+    const entries = [{ PartitionKey: bad, Data: Buffer.from('poison') }, ...goodEntries.slice(0, 8), { PartitionKey: bad, Data: Buffer.from('after-poison') }, ...goodEntries.slice(8)];
+    await clients.kinesis.send(new PutRecordsCommand({ StreamName: stream.name, Records: entries }));
+    let poisonAttempts = 0;
+    const invoker = new FixtureInvoker((call) => {
+      if (!call.data.includes('poison')) return null;
+      poisonAttempts += 1;
+      return { throw: 'cannot process' };
+    });
+    // Retries forever: the failing slot never gets past its record.
+    const mapping = testMapping({ stream, invoker, clients }, { ParallelizationFactor: 2, BatchSize: 5, MaximumRetryAttempts: -1 });
+    try {
+      await mapping.start();
+      await waitFor('every good record', () => invoker.delivered().filter((d) => d.startsWith('ok-')).length >= 24, 15_000);
+      assert.ok(poisonAttempts >= 2, `the failing batch keeps being retried (${poisonAttempts} attempts)`);
+      assert.deepEqual(
+        invoker.delivered().filter((d) => d.startsWith('ok-')),
+        Array.from({ length: 24 }, (_, i) => `ok-${i}`),
+      );
+      assert.ok(!invoker.delivered().includes('after-poison'), "the failing key's later record never overtakes it");
     } finally {
       await mapping.stop();
       await stream.delete();
