@@ -16,10 +16,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { EventProducer, RecordPublisher } from '../../client';
 import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig } from '../../lib/config';
-import { storageKey } from '../../lambdas/processor/idempotency';
 import type { FaultMode, FaultTarget } from '../contracts';
 import { mappingsOf, queueDepth, queueUrlOf, setMappingEnabled, tapTopic, topicArnOf, type TopicTap } from './aws-control';
-import { Ledger, type LedgerEvent } from './ledger';
+import { Ledger } from './ledger';
 import { LiveScreen, type LivePipeline } from './live-view';
 import {
   calibrateTimeAxis,
@@ -36,17 +35,18 @@ import {
   type PipelineNow,
   type TimeAxis,
 } from './metrics';
-import { createObserveClients, destroyObserveClients, drainQueue, readDlq, readIdempotency, scanByPrefix, unwrapSnsMessage, type ObserveClients } from './observe';
-import { planTimeline, validateOptions, type ScenarioOptions, type Timeline } from './options';
+import { createObserveClients, destroyObserveClients } from './observe';
+import { planTimeline, validateOptions, type ScenarioOptions } from './options';
 import { seededRandom } from './random';
-import { combine, reconcilePipeline, type ActionKind, type AlertObservation, type PipelineObservations, type Reconciliation, type StateItemObservation } from './reconcile';
+import type { ActionKind, AlertObservation, Reconciliation } from './reconcile';
+import { reconcileOnce } from './judge';
+import { scheduleSteps, type ScheduledStep } from './schedule';
 import { writeReport } from './report/html';
 import type { ExecutedWindow, LatencyAlarmOutcome, PipelineSummary, ReportData, ScenarioSummary } from './summary';
 import { POISON_KINDS, poisonRecord } from './workloads/poison';
 import { ordersWorkload, ORDER_EVENT_TYPE } from './workloads/orders';
 import { planBreachEpisodes, READING_EVENT_TYPE, telemetryWorkload } from './workloads/telemetry';
 import type { InjectionRates, PlannedSend, Workload } from './workloads/types';
-import { TELEMETRY_ALERT_KIND } from '../../lambdas/actions/telemetry';
 import { AlarmKind } from '../../lib/constructs/alarm-specs';
 
 export interface ScenarioTarget {
@@ -126,8 +126,6 @@ export function newRunId(): string {
   return `${new Date().toISOString().slice(11, 19).replace(/:/g, '')}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Sourced from one place so every reader (idempotency keys, state items) filters the same run. */
-const sourcePrefix = (runId: string): string => `/stream-pipeline/scenario/${runId}/`;
 
 export async function runScenario(options: ScenarioOptions, target: ScenarioTarget, control: RunControl = {}): Promise<ScenarioResult> {
   const config = loadConfig();
@@ -506,129 +504,3 @@ export function latencyAlarmOutcome(
   const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : (at - loadStartedAt) / 1000);
   return { alarmName, firedAt: rel(fired?.at), clearedAt: rel(cleared?.at), firedAndCleared: fired !== undefined && cleared !== undefined };
 }
-
-interface StepActions {
-  consumerOutageStart(): Promise<void>;
-  consumerOutageEnd(): Promise<void>;
-  dynamodbOutageStart(): Promise<void>;
-  dynamodbOutageEnd(): Promise<void>;
-}
-
-interface ScheduledStep {
-  /** Steps of one window run in order, on their own chain. */
-  readonly window: string;
-  readonly atMs: number;
-  readonly run: () => Promise<void>;
-  /** For an end: the index of its start. */
-  readonly endOf?: number;
-}
-
-/** The timeline as one-shot steps: `due(elapsed)` hands out those whose time came, once each. */
-function scheduleSteps(timeline: Timeline, actions: StepActions) {
-  const steps: ScheduledStep[] = [];
-  if (timeline.consumerOutage) {
-    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.startMs, run: actions.consumerOutageStart });
-    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.endMs, run: actions.consumerOutageEnd, endOf: steps.length - 1 });
-  }
-  if (timeline.dynamodbOutage) {
-    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.startMs, run: actions.dynamodbOutageStart });
-    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.endMs, run: actions.dynamodbOutageEnd, endOf: steps.length - 1 });
-  }
-  const done = new Set<number>();
-  return {
-    due(elapsedMs: number): ScheduledStep[] {
-      return steps.filter((s, i) => {
-        if (done.has(i) || s.atMs > elapsedMs) return false;
-        done.add(i);
-        return true;
-      });
-    },
-    /** The ends of windows that were started but not ended. */
-    remaining(): ScheduledStep[] {
-      return steps.filter((s, i) => !done.has(i) && s.endOf !== undefined && done.has(s.endOf));
-    },
-  };
-}
-
-/** One observation of every driven pipeline, judged against the ledger. */
-async function reconcileOnce(driven: readonly DrivenPipeline[], ledger: Ledger, clients: ObserveClients, runId: string): Promise<Reconciliation> {
-  const results = [];
-  for (const d of driven) {
-    const [idempotency, dlq] = await Promise.all([
-      readIdempotency(clients.dynamodb, d.names.idempotencyTableName, sourcePrefix(runId)),
-      readDlq(clients.sqs, d.dlqUrl),
-    ]);
-    let state: Map<string, StateItemObservation> | undefined;
-    if (d.action === 'orders') {
-      const items = await scanByPrefix(clients.dynamodb, d.names.stateTableName, `order-${runId}-`);
-      state = new Map(items.map((item) => [String(item.pk), toStateObservation(item)]));
-    }
-    if (d.alertsTap) {
-      for (const body of await drainQueue(clients.sqs, d.alertsTap.queueUrl)) {
-        // Alerts of other runs on a shared target are not ours to judge.
-        const alert = parseAlert(unwrapSnsMessage(body), runId);
-        if (alert) d.alerts.push(alert);
-      }
-    }
-    const observed: PipelineObservations = {
-      idempotency,
-      poisonMessages: dlq.poison,
-      onFailure: dlq.onFailure,
-      unreadableDlqMessages: dlq.unreadable,
-      state,
-      alerts: d.action === 'telemetry' ? d.alerts : undefined,
-    };
-    results.push(
-      reconcilePipeline({
-        pipeline: d.config.name,
-        action: d.action,
-        events: ledger.events.filter((e) => e.pipeline === d.config.name),
-        poison: ledger.poison.filter((p) => p.pipeline === d.config.name),
-        observed,
-        storageKey,
-        statusOf: (e: LedgerEvent) => {
-          const data = e.event.data as { status?: unknown } | undefined;
-          return typeof data?.status === 'string' ? data.status : undefined;
-        },
-        breachedMetrics: d.action === 'telemetry' ? breachedMetricsOf(d.config) : undefined,
-      }),
-    );
-  }
-  return combine(results);
-}
-
-function toStateObservation(item: Record<string, unknown>): StateItemObservation {
-  return {
-    pk: String(item.pk),
-    status: typeof item.status === 'string' ? item.status : undefined,
-    eventId: typeof item.eventId === 'string' ? item.eventId : undefined,
-    appliedEvents: typeof item.appliedEvents === 'number' ? item.appliedEvents : undefined,
-  };
-}
-
-/** A telemetry alert of this run (lambdas/actions/telemetry.ts `TelemetryAlert`), else undefined. */
-export function parseAlert(message: string, runId: string): AlertObservation | undefined {
-  try {
-    const alert = JSON.parse(message) as { kind?: unknown; device?: unknown; metric?: unknown };
-    if (alert.kind !== TELEMETRY_ALERT_KIND || typeof alert.device !== 'string' || typeof alert.metric !== 'string') return undefined;
-    if (!alert.device.includes(runId)) return undefined;
-    return { deviceId: alert.device, metric: alert.metric };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The configured limits decide which readings breach: the same configuration the processor got. */
-export function breachedMetricsOf(pipeline: PipelineConfig): (e: LedgerEvent) => string[] {
-  const thresholds = pipeline.telemetry?.thresholds ?? {};
-  return (e) => {
-    const readings = (e.event.data as { readings?: Record<string, number> } | undefined)?.readings ?? {};
-    return Object.entries(readings)
-      .filter(([metric, value]) => {
-        const t = thresholds[metric];
-        return t !== undefined && ((t.max !== undefined && value > t.max) || (t.min !== undefined && value < t.min));
-      })
-      .map(([metric]) => metric);
-  };
-}
-
