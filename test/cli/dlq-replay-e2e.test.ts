@@ -76,6 +76,19 @@ describe('dlq replay, end to end on the local target', () => {
       return matching.length > 0 ? matching : undefined;
     });
 
+  it('alarms: lists the pipeline\'s deployed alarms and their state through the CloudWatch API', async () => {
+    const deployed = Object.values(localAws.resources)
+      .filter((r) => r.type === 'AWS::CloudWatch::Alarm' && r.physicalId.startsWith(names.alarmNamePrefix))
+      .map((r) => r.physicalId)
+      .sort();
+    assert.ok(deployed.length >= 5, `${deployed.length} orders alarms deployed`);
+    const run = await runCli(['alarms', '--pipeline', 'orders', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const { alarms } = jsonOf<{ alarms: Array<{ name: string; state: string; description: string | null }> }>(run);
+    assert.deepEqual(alarms.map((a) => a.name).sort(), deployed);
+    assert.ok(alarms.every((a) => ['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(a.state) && a.description?.startsWith('[orders]')));
+  });
+
   it('replays a batch whose retries were exhausted while DynamoDB was down: processed once, and a second replay changes nothing', async () => {
     localAws.setFault('dynamodb', 'refuse');
     const t = Date.now();
