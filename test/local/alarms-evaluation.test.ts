@@ -184,8 +184,11 @@ describe('alarm notifications and queue metrics (fauxqs, real schedule, time sca
         OKActions: [topicArn],
       }),
     );
-    evaluator.start();
     const putLatency = (value: number): void => store.put({ namespace: 'Test', metricName: 'Latency', dimensions: { Pipeline: 'orders' }, value, unit: 'Milliseconds', timestamp: Date.now() });
+    // A breaching datapoint in the last complete (simulated) minute: the first evaluation already sees
+    // data, so the first transition is INSUFFICIENT_DATA -> ALARM whatever the machine's load.
+    store.putSimulated({ namespace: 'Test', metricName: 'Latency', dimensions: { Pipeline: 'orders' }, value: 8000, unit: 'Milliseconds', timestamp: store.clock.now() - 60_000 });
+    evaluator.start();
     try {
       const feeding = setInterval(() => putLatency(8000), 10);
       await waitFor('ALARM', () => evaluator.get('latency-p99')?.state === 'ALARM', 5000);
