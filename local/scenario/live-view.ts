@@ -99,7 +99,8 @@ export function renderLive(state: LiveState, width = process.stdout.columns ?? 1
 
 function alarmLines(alarms: readonly AlarmState[], width: number): string[] {
   if (alarms.length === 0) return ['  (none yet)'];
-  const cells = alarms.map((a) => `${a.name} ${colorState(a.state)}`);
+  // The stack name prefixes every alarm: drop it to keep the view compact.
+  const cells = alarms.map((a) => `${a.name.replace(/^[^-]+-/, '')} ${colorState(a.state)}`);
   const lines: string[] = [];
   let current = ' ';
   for (const cell of cells) {
@@ -134,7 +135,11 @@ export class LiveScreen {
     private readonly lineEveryMs = 5000,
   ) {
     this.tty = out.isTTY === true;
-    if (this.tty) out.write('\x1b[?25l');
+    if (this.tty) {
+      out.write('\x1b[?25l');
+      // A second Ctrl-C exits at once: the cursor must come back even then.
+      process.once('exit', () => out.write('\x1b[?25h'));
+    }
   }
 
   draw(state: LiveState): void {
