@@ -13,18 +13,10 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isAlive } from './support/processes';
 import { isPortListening, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../../local/emulators';
 
 const client = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether any process of the group still exists (kill -0 on the group). */
 function groupAlive(pgid: number): boolean {

@@ -10,6 +10,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetEventSourceMappingCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isAlive } from './support/processes';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import { startLocalAws, type LocalAwsInstance } from '../../local';
 import type { EchoAnswer } from '../fixtures/functions/behaviours';
@@ -17,15 +18,6 @@ import { clientsFor, runnerEmulators } from './support/emulator-clients';
 import { synthFixtureStack, type FixtureStack } from './support/fixture-stack';
 
 const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('startLocalAws', () => {
   const emulators = runnerEmulators();
