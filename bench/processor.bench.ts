@@ -20,7 +20,6 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createProcessor } from '../lambdas/processor/processor';
 import type { ActionFactory } from '../lambdas/actions/action';
@@ -269,7 +268,7 @@ async function main(): Promise<void> {
       const factory: ActionFactory = action === 'noop' ? noop : orders;
       const ourMeter = new Meter();
       const ours = createProcessor(factory, {
-        clients: { dynamodb: DynamoDBDocumentClient.from(ourMeter.client, { marshallOptions: { removeUndefinedValues: true } }), sqs, sns: new SNSClient({}) },
+        clients: { dynamodb: DynamoDBDocumentClient.from(ourMeter.client, { marshallOptions: { removeUndefinedValues: true } }), sqs },
         logger: new Logger({ logLevel: 'SILENT' }),
         metricsWriter: () => undefined,
         settings: {

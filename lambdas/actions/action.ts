@@ -18,7 +18,6 @@ import type { CloudEvent } from '../shared/envelope';
 import type { UserRecord } from '../processor/records';
 import type { ProcessorSettings } from '../processor/settings';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SNSClient } from '@aws-sdk/client-sns';
 
 /** An event as an action sees it: the CloudEvent and where it came from in the stream. */
 export interface ActionEvent {
@@ -73,10 +72,13 @@ export interface ExternalAction {
 
 export type Action = TransactionalAction | ExternalAction;
 
-/** AWS clients an action may use; created once per container by the processor. */
+/**
+ * AWS clients the processor shares with actions; created once per container. An action that needs
+ * another client takes it from its Lambda entry (see lambdas/handlers/telemetry.ts), so other
+ * pipelines' bundles do not carry it.
+ */
 export interface ActionClients {
   readonly dynamodb: DynamoDBDocumentClient;
-  readonly sns: SNSClient;
 }
 
 /** Builds an action from the processor settings, once, at the first invocation. */

@@ -135,13 +135,14 @@ export function createTelemetryAction(options: { pipeline: string; config: Telem
   };
 }
 
-export const telemetry: ActionFactory = (settings, clients) => {
+/** The telemetry action publishing with `sns` (created once per container by the Lambda entry). */
+export const telemetry = (sns: SNSClient): ActionFactory => (settings) => {
   if (!settings.alertsTopicArn) throw new SettingsError(`The telemetry action needs ${ProcessorEnv.AlertsTopicArn}`);
   if (!settings.stateTableName) throw new SettingsError(`The telemetry action needs ${ProcessorEnv.StateTable}`);
   return createTelemetryAction({
     pipeline: settings.pipelineName,
     config: parseTelemetryConfig(settings.telemetryConfigJson),
-    sns: clients.sns,
+    sns,
     topicArn: settings.alertsTopicArn,
   });
 };

@@ -9,7 +9,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { handlesType, type Action, type ActionClients, type ActionFactory } from '../actions/action';
@@ -42,7 +41,6 @@ export function defaultClients(): ProcessorDependencies['clients'] {
   return {
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     sqs: new SQSClient({}),
-    sns: new SNSClient({}),
   };
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { findPipeline, loadConfig } from '../../lib/config';
 import { telemetry, TelemetryEventType, TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/actions/telemetry';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
-import { drainQueue, getItem } from './support/aws';
+import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
 import { clientsFailing, createTestPipeline, type TestPipeline } from './support/pipeline';
 
@@ -17,7 +17,7 @@ const maxTemperature = config.thresholds.temperatureC!.max!;
 
 let pipeline: TestPipeline;
 before(async () => {
-  pipeline = await createTestPipeline('telemetry', telemetry, { withTopic: true, settings: { telemetryConfigJson: JSON.stringify(config) } });
+  pipeline = await createTestPipeline('telemetry', telemetry(sns), { withTopic: true, settings: { telemetryConfigJson: JSON.stringify(config) } });
 });
 after(async () => pipeline.cleanup());
 
