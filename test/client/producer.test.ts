@@ -8,7 +8,8 @@ import { createKinesisClient } from '../../client/aws-clients';
 import { DeliveryError, EventTooLargeError, EventValidationError, ProducerClosedError, type DeliveryFailure } from '../../client/errors';
 import { EventProducer, type EventProducerOptions, type SentEvent } from '../../client/event-producer';
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { eventsByKey, requireEnv, seededRandom } from './support/events';
+import { seededRandom } from '../../local/scenario/random';
+import { eventsByKey, requireEnv } from './support/events';
 import { TestStream } from './support/kinesis-streams';
 import { ThrottlingProxy, type ProxyPolicy } from './support/throttling-proxy';
 
@@ -61,7 +62,7 @@ describe('producer client', () => {
     const random = seededRandom(7);
     const policy: ProxyPolicy = {
       record: () => {
-        const roll = random();
+        const roll = random.next();
         return roll < 0.3 ? 'ProvisionedThroughputExceededException' : roll < 0.4 ? 'InternalFailure' : 'pass';
       },
     };

@@ -19,18 +19,6 @@ export function eventsByKey(records: readonly StoredRecord[]): Map<string, Cloud
   return byKey;
 }
 
-/** A seeded PRNG (mulberry32), so an injected fault pattern is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\`, which starts the emulators and exports their endpoints`);
