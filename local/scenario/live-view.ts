@@ -2,7 +2,11 @@
  * The live terminal view: one screen redrawn in place (ANSI cursor codes) while the scenario runs.
  * Without a TTY (CI logs, pipes) it prints a compact status line every few seconds instead.
  */
+import { formatWithOptions } from 'node:util';
 import type { AlarmState, PipelineNow } from './metrics';
+
+/** Lines of other output kept in the frame. */
+const CAPTURED_LINES = 3;
 
 export interface LivePipeline {
   readonly pipeline: string;
@@ -139,8 +143,18 @@ export class LiveScreen {
       out.write('\x1b[?25l');
       // A second Ctrl-C exits at once: the cursor must come back even then.
       process.once('exit', () => out.write('\x1b[?25h'));
+      // Whatever else prints (the local target's own log lines) would scroll the frame away: it is
+      // shown inside the frame instead, as its last lines.
+      this.originalLog = console.log;
+      console.log = (...args: unknown[]) => {
+        this.captured.push(...formatWithOptions({ colors: false }, ...args).split('\n'));
+        this.captured.splice(0, Math.max(0, this.captured.length - CAPTURED_LINES));
+      };
     }
   }
+
+  private readonly captured: string[] = [];
+  private originalLog: typeof console.log | undefined;
 
   draw(state: LiveState): void {
     if (!this.tty) {
@@ -154,6 +168,9 @@ export class LiveScreen {
       return;
     }
     const lines = renderLive(state, this.out.columns);
+    if (this.captured.length > 0) {
+      lines.push('', bold('local target'), ...this.captured.map((l) => dim(`  ${l}`.slice(0, (this.out.columns ?? 100) - 1))));
+    }
     // Up to the first line we drew, clear to the end of the screen, draw again.
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
     this.out.write(`${up}\x1b[0J${lines.join('\n')}\n`);
@@ -162,6 +179,7 @@ export class LiveScreen {
 
   /** Leaves the last frame on screen and gives the cursor back. */
   close(): void {
+    if (this.originalLog) console.log = this.originalLog;
     if (this.tty) this.out.write('\x1b[?25h');
   }
 }
