@@ -70,7 +70,8 @@ export async function handleLambda(options: LambdaApiOptions, request: IncomingM
       }
       if (typeof body.Enabled === 'boolean') {
         // Like AWS, answer at once with the transitional state (Enabling/Disabling); it settles in the background.
-        void mapping.setEnabled(body.Enabled);
+        const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+        mapping.setEnabled(body.Enabled).catch((error: unknown) => log(`[lambda] switching mapping ${uuid} failed: ${error instanceof Error ? error.message : String(error)}`));
       }
       return sendJson(response, 202, mapping.describe());
     }

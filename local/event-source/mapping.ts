@@ -144,7 +144,10 @@ export class KinesisEventSourceMapping {
   setEnabled(enabled: boolean): Promise<void> {
     this.lastModified = this.now();
     this.mappingState = enabled ? 'Enabling' : this.mappingState === 'Creating' ? 'Disabled' : 'Disabling';
-    this.transition = this.transition.then(() => (enabled ? this.startPollers() : this.stopPollers()));
+    // A failed transition is logged and must not stop the ones queued after it.
+    this.transition = this.transition
+      .then(() => (enabled ? this.startPollers() : this.stopPollers()))
+      .catch((error: unknown) => this.log(`switching to ${enabled ? 'enabled' : 'disabled'} failed: ${error instanceof Error ? error.message : String(error)}`));
     return this.transition;
   }
 
@@ -178,37 +181,49 @@ export class KinesisEventSourceMapping {
     };
   }
 
+  /** Starts a poller per shard; while Kinesis cannot be reached the mapping stays Enabling and keeps trying. */
   private async startPollers(): Promise<void> {
-    if (this.pollers.length === 0 && this.mappingState === 'Enabling') {
-      const { streamName } = parseStreamArn(this.config.EventSourceArn);
-      const shards = await this.listShards(streamName);
-      const firstStart = this.firstStartedAt === undefined;
-      this.firstStartedAt ??= this.now();
-      const initialIterator = this.initialIterator(firstStart);
-      this.pollers = shards.map((shardId) => {
-        const position = this.positions.get(shardId) ?? {};
-        this.positions.set(shardId, position);
-        const pollerDeps: ShardPollerDeps = {
-          config: this.config,
-          kinesis: this.deps.kinesis,
-          streamName,
-          shardId,
-          position,
-          initialIterator,
-          runner: this.runner,
-          metrics: this.metrics,
-          pollIntervalMs: this.pollIntervalMs,
-          maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
-          sleep,
-          now: this.now,
-          log: this.log,
-        };
-        return new ShardPoller(pollerDeps);
-      });
-      await Promise.all(this.pollers.map((p) => p.prime()));
-      for (const poller of this.pollers) poller.start();
+    while (this.pollers.length === 0 && this.mappingState === 'Enabling') {
+      try {
+        const pollers = await this.createPollers();
+        this.pollers = pollers;
+        for (const poller of pollers) poller.start();
+      } catch (error) {
+        this.log(`cannot start reading ${this.config.EventSourceArn} (${error instanceof Error ? error.message : String(error)}); retrying`);
+        await sleep(this.pollIntervalMs);
+      }
     }
     if (this.mappingState === 'Enabling') this.mappingState = 'Enabled';
+  }
+
+  private async createPollers(): Promise<ShardPoller[]> {
+    const { streamName } = parseStreamArn(this.config.EventSourceArn);
+    const shards = await this.listShards(streamName);
+    const startedAt = this.firstStartedAt ?? this.now();
+    const initialIterator = this.initialIterator(this.firstStartedAt === undefined, startedAt);
+    const pollers = shards.map((shardId) => {
+      const position = this.positions.get(shardId) ?? {};
+      this.positions.set(shardId, position);
+      const pollerDeps: ShardPollerDeps = {
+        config: this.config,
+        kinesis: this.deps.kinesis,
+        streamName,
+        shardId,
+        position,
+        initialIterator,
+        runner: this.runner,
+        metrics: this.metrics,
+        pollIntervalMs: this.pollIntervalMs,
+        maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
+        sleep,
+        now: this.now,
+        log: this.log,
+      };
+      return new ShardPoller(pollerDeps);
+    });
+    await Promise.all(pollers.map((p) => p.prime()));
+    this.firstStartedAt = startedAt;
+    return pollers;
   }
 
   private async stopPollers(): Promise<void> {
@@ -218,12 +233,12 @@ export class KinesisEventSourceMapping {
     if (this.mappingState === 'Disabling') this.mappingState = 'Disabled';
   }
 
-  private initialIterator(firstStart: boolean): ShardPollerDeps['initialIterator'] {
+  private initialIterator(firstStart: boolean, startedAt: number): ShardPollerDeps['initialIterator'] {
     const c = this.config;
     if (c.StartingPosition === 'AT_TIMESTAMP') return { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date((c.StartingPositionTimestamp ?? 0) * 1000) };
     if (c.StartingPosition === 'TRIM_HORIZON') return { ShardIteratorType: 'TRIM_HORIZON' };
-    // LATEST means "from when the mapping was created": a restart must not skip what came in between.
-    return firstStart ? { ShardIteratorType: 'LATEST' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(this.firstStartedAt ?? this.now()) };
+    // LATEST means "from when the mapping was first enabled": a restart must not skip what came in between.
+    return firstStart ? { ShardIteratorType: 'LATEST' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(startedAt) };
   }
 
   private async listShards(streamName: string): Promise<string[]> {

@@ -4,7 +4,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientsFromEnv, createStream, FixtureInvoker, put, sleep, testMapping, waitFor, type TestClients } from '../../local/event-source/test-kit';
+import { CreateStreamCommand, DeleteStreamCommand } from '@aws-sdk/client-kinesis';
+import { clientsFromEnv, createStream, FixtureInvoker, put, sleep, testMapping, uniqueName, waitFor, type TestClients } from '../../local/event-source/test-kit';
 
 describe('Kinesis event source mapping: positions, batching, enable/disable', () => {
   let clients: TestClients;
@@ -96,6 +97,25 @@ describe('Kinesis event source mapping: positions, batching, enable/disable', ()
     } finally {
       await mapping.stop();
       await stream.delete();
+    }
+  });
+
+  it('stays Enabling while the stream cannot be read, and starts once it can', async () => {
+    const name = uniqueName('esm-late');
+    const invoker = new FixtureInvoker(() => null);
+    const mapping = testMapping({ stream: { arn: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}` }, invoker, clients });
+    const starting = mapping.start();
+    try {
+      await sleep(300);
+      assert.equal(mapping.state, 'Enabling');
+      await clients.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      await waitFor('the stream to be read', () => mapping.state === 'Enabled', 10_000);
+      await starting;
+      await put(clients.kinesis, name, 'k', 'first');
+      await waitFor('the first record', () => invoker.delivered().includes('first'));
+    } finally {
+      await mapping.stop();
+      await clients.kinesis.send(new DeleteStreamCommand({ StreamName: name })).catch(() => undefined);
     }
   });
 
