@@ -61,7 +61,7 @@ export async function resolveQueue(options: TargetOptions, sqs: SQSClient): Prom
   try {
     return { ...target, queueUrl: await queueUrlOf(sqs, dlqName) };
   } catch (error) {
-    throw new UsageError(`cannot find the dead-letter queue ${dlqName}: ${(error as Error).message}. Is the stack deployed, and AWS_REGION / AWS_ENDPOINT_URL_SQS pointing at it?`);
+    throw new UsageError(`cannot find the dead-letter queue ${dlqName}: ${(error as Error).message.replace(/\.$/, '')}. Is the stack deployed, and AWS_REGION / AWS_ENDPOINT_URL_SQS pointing at it?`);
   }
 }
 
