@@ -10,7 +10,8 @@ import { EventProducer, type EventProducerOptions, type SentEvent } from '../../
 import type { CloudEvent } from '../../lambdas/shared/envelope';
 import { seededRandom } from '../../local/scenario/random';
 import { eventsByKey, requireEnv } from './support/events';
-import { TestStream } from './support/kinesis-streams';
+import { bySequence, TestStream } from './support/kinesis-streams';
+import { decodeBatch } from '../../lambdas/processor/records';
 import { ThrottlingProxy, type ProxyPolicy } from './support/throttling-proxy';
 
 const fastRetries = { baseDelayMs: 5, maxDelayMs: 40 };
@@ -255,6 +256,27 @@ describe('producer client', () => {
       assert.ok(stored.length >= 8 && stored.length < 100, `400 events in ${stored.length} Kinesis records`);
       assert.equal(producer.stats.kinesisRecords, stored.length);
       assert.deepEqual(idsByKey(eventsByKey(stored)), sent);
+
+      // The processor's own decoder, fed the records as Lambda would deliver them, sees the same events.
+      const arn = await stream.streamArn;
+      const decoded = decodeBatch(
+        [...stored].sort(bySequence).map((r) => ({
+          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber, data: Buffer.from(r.data).toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: `${r.shardId}:${r.sequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
+          awsRegion: 'us-east-1',
+          eventSourceARN: arn,
+        })),
+      );
+      const fromProcessor = new Map<string, string[]>();
+      for (const d of decoded) {
+        assert.ok(d.ok, d.ok ? '' : d.error);
+        fromProcessor.set(d.partitionKey, [...(fromProcessor.get(d.partitionKey) ?? []), d.event.id]);
+      }
+      assert.deepEqual(fromProcessor, sent);
     });
     await stream.delete();
   });
