@@ -94,7 +94,7 @@ Examples:
           options.progress && !options.json && process.stderr.isTTY
             ? new SingleBar({ format: `load ${target.streamName} [{bar}] {percentage}% | {events} events, {invalid} invalid | {rate}/s`, hideCursor: true })
             : undefined;
-        bar?.start(options.count ?? Math.ceil(durationMs! / 1000), 0, { events: 0, invalid: 0, rate: 0 });
+        bar?.start(options.count ?? durationMs! / 1000, 0, { events: 0, invalid: 0, rate: 0 });
 
         const emitOne = async (n: number): Promise<void> => {
           const subject = examples.subject(random.int(0, options.keys - 1));
@@ -135,7 +135,7 @@ Examples:
             const due = Math.min(Math.floor((elapsed / 1000) * options.rate) + 1, options.count ?? Infinity);
             while (planned < due) await emitOne(planned++);
             const seconds = (Date.now() - start) / 1000;
-            bar?.update(options.count !== undefined ? planned : Math.min(Math.floor(seconds), Math.ceil(durationMs! / 1000)), {
+            bar?.update(options.count !== undefined ? planned : Math.min(Math.round(seconds * 10) / 10, durationMs! / 1000), {
               events: summary.events,
               invalid: summary.invalid,
               rate: Math.round(planned / Math.max(seconds, 0.001)),
