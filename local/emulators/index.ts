@@ -20,16 +20,19 @@ export interface StartEmulatorsOptions {
   readonly logDir?: string;
   /** How long each emulator may take to answer its first call (ms). Default 120000 (DynamoDB Local needs ~3 s idle, 20-50 s on a 2-core machine under full load). */
   readonly startTimeoutMs?: number;
+  /** Start only these (e.g. for tests of the launcher itself). Default all three. */
+  readonly only?: readonly EmulatorName[];
 }
 
 export interface RunningEmulators {
+  /** Endpoints of the emulators started (all four unless `only` left some out: then those are ''). */
   readonly endpoints: EmulatorEndpoints;
   /** AWS_ENDPOINT_URL_KINESIS/DYNAMODB/SQS/SNS, region, test credentials. */
   readonly env: Readonly<Record<string, string>>;
   /** Pid (process group) and log file of each emulator. */
-  readonly processes: Readonly<Record<EmulatorName, { readonly pid: number; readonly port: number; readonly logFile: string }>>;
+  readonly processes: Readonly<Partial<Record<EmulatorName, { readonly pid: number; readonly port: number; readonly logFile: string }>>>;
   /** Milliseconds from spawn to the first successful API call, per emulator. */
-  readonly startupMs: Readonly<Record<EmulatorName, number>>;
+  readonly startupMs: Readonly<Partial<Record<EmulatorName, number>>>;
   /** Stops every emulator and waits until their processes are gone. Idempotent. */
   stop(): Promise<void>;
 }
@@ -72,14 +75,15 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   };
   let results: Started[];
   try {
-    results = await Promise.all((Object.keys(LAUNCHES) as EmulatorName[]).map((name) => startOne(name, logDir, timeoutMs, started)));
+    const names = options.only ?? (Object.keys(LAUNCHES) as EmulatorName[]);
+    results = await Promise.all(names.map((name) => startOne(name, logDir, timeoutMs, started)));
   } catch (error) {
     // One failed: the others must not be left running.
     await stopAll();
     throw error;
   }
-  const byName = Object.fromEntries(results.map((r) => [r.name, r])) as Record<EmulatorName, Started>;
-  const url = (name: EmulatorName): string => `http://127.0.0.1:${byName[name].port}`;
+  const byName = Object.fromEntries(results.map((r) => [r.name, r])) as Partial<Record<EmulatorName, Started>>;
+  const url = (name: EmulatorName): string => (byName[name] ? `http://127.0.0.1:${byName[name].port}` : '');
   const endpoints: EmulatorEndpoints = { kinesis: url('kinesis'), dynamodb: url('dynamodb'), sqs: url('fauxqs'), sns: url('fauxqs') };
   let stopping: Promise<void> | undefined;
   return {
@@ -88,7 +92,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     processes: Object.fromEntries(
       results.map((r) => [r.name, { pid: r.proc.pid, port: r.port, logFile: r.proc.logFile }]),
     ) as RunningEmulators['processes'],
-    startupMs: Object.fromEntries(results.map((r) => [r.name, r.startupMs])) as Record<EmulatorName, number>,
+    startupMs: Object.fromEntries(results.map((r) => [r.name, r.startupMs])) as RunningEmulators['startupMs'],
     stop: () => (stopping ??= stopAll()),
   };
 }

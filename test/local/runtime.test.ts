@@ -68,7 +68,13 @@ describe('LambdaRuntime', () => {
     assert.equal(second.invocationsInThisContainer, 2);
     assert.notEqual(second.context.awsRequestId, first.context.awsRequestId);
 
-    const log = readFileSync(join(logDir, 'fixture-echo.log'), 'utf8');
+    // The log file is written asynchronously, like CloudWatch Logs: wait for the REPORT line.
+    const logFile = join(logDir, 'fixture-echo.log');
+    const deadline = Date.now() + 5000;
+    while (!readFileSync(logFile, 'utf8').includes(`REPORT RequestId: ${second.context.awsRequestId}`) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const log = readFileSync(logFile, 'utf8');
     assert.match(log, new RegExp(`START RequestId: ${first.context.awsRequestId}`));
     assert.match(log, new RegExp(`\\t${first.context.awsRequestId}\\tINFO\\techo invoked`));
     assert.match(log, /REPORT RequestId: .*Duration: [\d.]+ ms/);
