@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { ActionEvent, ActionFactory, Decision, StateItem, TransactionalAction } from './action';
 import { PoisonEventError } from '../processor/errors';
 import { compareRecordOrder } from '../processor/records';
+import { requireStateTable } from '../processor/settings';
 
 export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;
 export const MAX_DETAILS_BYTES = 300 * 1024;
@@ -85,4 +86,7 @@ export const ordersAction: TransactionalAction = {
   },
 };
 
-export const orders: ActionFactory = () => ordersAction;
+export const orders: ActionFactory = (settings) => {
+  requireStateTable(settings, 'orders');
+  return ordersAction;
+};

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { pipelineSchema } from '../../lib/config/schema';
 import type { ActionEvent, ActionFactory, ExternalAction, StateAccess } from './action';
 import { PoisonEventError } from '../processor/errors';
-import { SettingsError } from '../processor/settings';
+import { requireStateTable, SettingsError } from '../processor/settings';
 import { ProcessorEnv } from '../shared/environment';
 
 export const TelemetryEventType = { Reading: 'equipment.reading' } as const;
@@ -138,7 +138,7 @@ export function createTelemetryAction(options: { pipeline: string; config: Telem
 /** The telemetry action publishing with `sns` (created once per container by the Lambda entry). */
 export const telemetry = (sns: SNSClient): ActionFactory => (settings) => {
   if (!settings.alertsTopicArn) throw new SettingsError(`The telemetry action needs ${ProcessorEnv.AlertsTopicArn}`);
-  if (!settings.stateTableName) throw new SettingsError(`The telemetry action needs ${ProcessorEnv.StateTable}`);
+  requireStateTable(settings, 'telemetry');
   return createTelemetryAction({
     pipeline: settings.pipelineName,
     config: parseTelemetryConfig(settings.telemetryConfigJson),

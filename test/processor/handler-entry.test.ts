@@ -5,11 +5,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessorEnv } from '../../lambdas/shared/environment';
-import { OrderEventType } from '../../lambdas/actions/orders';
+import { OrderEventType, orders } from '../../lambdas/actions/orders';
 import { readProcessorSettings } from '../../lambdas/processor/settings';
 // Importing the entry only creates clients; its settings are read at the first invocation below.
 import { handler } from '../../lambdas/handlers/orders';
-import { createQueue, createTable, deleteQueue, deleteTable, getItem, uniqueName } from './support/aws';
+import { createQueue, createTable, deleteQueue, deleteTable, documentClient, getItem, uniqueName } from './support/aws';
 import { cloudEvent, kinesisEvent, lambdaContext, recordsOf } from './support/events';
 
 const prefix = uniqueName('entry');
@@ -42,6 +42,8 @@ test('a missing or malformed setting is named in the error', () => {
     () => readProcessorSettings({ PIPELINE_NAME: 'p', IDEMPOTENCY_TABLE_NAME: 't', DLQ_URL: 'u', KEY_CONCURRENCY: 'many' }),
     /KEY_CONCURRENCY must be an integer >= 1, got "many"/,
   );
+  const withoutStateTable = readProcessorSettings({ PIPELINE_NAME: 'p', IDEMPOTENCY_TABLE_NAME: 't', DLQ_URL: 'u' });
+  assert.throws(() => orders(withoutStateTable, { dynamodb: documentClient }), /The orders action needs STATE_TABLE_NAME/);
   const settings = readProcessorSettings({ PIPELINE_NAME: 'p', IDEMPOTENCY_TABLE_NAME: 't', DLQ_URL: 'u', IDEMPOTENCY_LEASE_SECONDS: '90' });
   assert.equal(settings.leaseSeconds, 90);
   assert.equal(settings.timeMarginMs, 5000);
