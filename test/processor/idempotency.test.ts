@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { noop } from '../../lambdas/actions/noop';
 import { idempotencyKeyOf } from '../../lambdas/shared/envelope';
 import { METRIC_NAMESPACE, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
-import { getItem, scanAll } from './support/aws';
+import { getItem, putItem, scanAll } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
 import { clientsFailing, createTestPipeline, type TestPipeline } from './support/pipeline';
 
@@ -146,4 +146,20 @@ test('metrics follow the contract: namespace, single Pipeline dimension, high-re
   assert.equal(doc.EventToActionLatency.length, 1);
   assert.ok(doc.EventToActionLatency[0]! >= 2000, 'event-to-action counts from the event time');
   assert.ok(doc.IngestToActionLatency[0]! < doc.EventToActionLatency[0]!, 'ingest-to-action counts from the arrival time');
+});
+
+test('a key claimed by a live lease of another invocation fails with its key tail; after the lease it runs', async () => {
+  const claimed = cloudEvent({ subject: 'leased' });
+  const next = cloudEvent({ subject: 'leased' });
+  const other = cloudEvent({ subject: 'free' });
+  const nowMs = Date.now();
+  await putItem(pipeline.settings.idempotencyTableName, { pk: idempotencyKeyOf(claimed), status: 'IN_PROGRESS', leaseExpiresAt: nowMs + 30_000, expiresAt: Math.floor(nowMs / 1000) + 3600 });
+  const records = recordsOf([claimed, next, other]);
+  const response = await pipeline.processor()(kinesisEvent(records), lambdaContext());
+  assert.deepEqual(failedSequenceNumbers(response), [records[0]!, records[1]!].map((r) => r.kinesis.sequenceNumber));
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(other)))?.status, 'COMPLETED');
+  const afterLease = pipeline.processor({ clock: () => Date.now() + 31_000 });
+  const mark = pipeline.metricLines.length;
+  assert.deepEqual(await afterLease(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual([counts(mark).EventsProcessed, counts(mark).EventsDuplicate], [2, 1]);
 });
