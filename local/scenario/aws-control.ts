@@ -4,6 +4,7 @@
  * topic, SQS to find the dead-letter queues. The same calls work against AWS.
  */
 import {
+  InvokeCommand,
   LambdaClient,
   ListEventSourceMappingsCommand,
   GetEventSourceMappingCommand,
@@ -33,6 +34,17 @@ export async function setMappingEnabled(lambda: LambdaClient, uuid: string, enab
     if (Date.now() > deadline) throw new Error(`event source mapping ${uuid} still ${State} ${timeoutMs} ms after asking for ${want}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Warms `containers` execution environments of a function with empty Kinesis batches (Lambda Invoke),
+ * so the measured load does not start with cold starts. An empty batch is a no-op for the processor.
+ */
+export async function warmUp(lambda: LambdaClient, functionName: string, containers: number): Promise<void> {
+  const payload = new TextEncoder().encode(JSON.stringify({ Records: [] }));
+  const results = await Promise.all(Array.from({ length: containers }, () => lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload }))));
+  const failed = results.find((r) => r.FunctionError);
+  if (failed) throw new Error(`warming ${functionName} failed: ${failed.FunctionError} ${new TextDecoder().decode(failed.Payload)}`);
 }
 
 export async function queueUrlOf(sqs: SQSClient, queueName: string): Promise<string> {

@@ -25,7 +25,13 @@ export interface JudgedPipeline {
 export const sourcePrefix = (runId: string): string => `/stream-pipeline/scenario/${runId}/`;
 
 /** One observation of every driven pipeline, judged against the ledger. */
-export async function reconcileOnce(driven: readonly JudgedPipeline[], ledger: Ledger, clients: ObserveClients, runId: string): Promise<Reconciliation> {
+export async function reconcileOnce(
+  driven: readonly JudgedPipeline[],
+  ledger: Ledger,
+  clients: ObserveClients,
+  runId: string,
+  processedByMetrics: (pipeline: string) => number | undefined = () => undefined,
+): Promise<Reconciliation> {
   const results = [];
   for (const d of driven) {
     const [idempotency, dlq] = await Promise.all([
@@ -60,6 +66,7 @@ export async function reconcileOnce(driven: readonly JudgedPipeline[], ledger: L
         poison: ledger.poison.filter((p) => p.pipeline === d.config.name),
         observed,
         storageKey,
+        processedByMetrics: processedByMetrics(d.config.name),
         statusOf: (e: LedgerEvent) => {
           const data = e.event.data as { status?: unknown } | undefined;
           return typeof data?.status === 'string' ? data.status : undefined;

@@ -59,7 +59,12 @@ export type ActionKind = 'orders' | 'telemetry' | 'other';
 /** How the pipeline should have treated an event, from the order the producer put them in. */
 export type Expected = 'applied' | 'stale' | 'processed';
 
-export type Verdict = 'ok' | 'lost' | 'applied-twice' | 'pending' | 'dead-lettered' | 'not-put';
+/**
+ * `unrecorded`: an external action's key still claimed (IN_PROGRESS) although the pipeline reports every
+ * event processed: the effect happened and only the completion write failed, the at-least-once window
+ * the processor documents for external actions. Not a loss; reported as a caveat.
+ */
+export type Verdict = 'ok' | 'unrecorded' | 'lost' | 'applied-twice' | 'pending' | 'dead-lettered' | 'not-put';
 
 export interface EventRow {
   readonly id: string;
@@ -104,6 +109,8 @@ export interface PipelineReconciliation {
     readonly lost: number;
     readonly appliedTwice: number;
     readonly pending: number;
+    /** External action: effect done, completion not recorded (key left IN_PROGRESS). */
+    readonly completionUnrecorded: number;
     readonly poisonPut: number;
     readonly poisonInDlq: number;
     readonly alertsExpected?: number;
@@ -128,6 +135,11 @@ export interface ReconcileInput {
   readonly storageKey: (idempotencyKey: string) => string;
   /** `telemetry`: which metrics of a reading breach the configured limits. */
   readonly breachedMetrics?: (event: LedgerEvent) => readonly string[];
+  /**
+   * Events the processor reports as processed or stale (CloudWatch EventsProcessed + EventsStale) for
+   * this run's pipeline; lets an external action's left-over claims count as done when every event was.
+   */
+  readonly processedByMetrics?: number;
   /** `orders`: the status an event sets. */
   readonly statusOf?: (event: LedgerEvent) => string | undefined;
 }
@@ -189,11 +201,11 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     let verdict: Verdict;
     if (status === 'COMPLETED') verdict = 'ok';
     else if (failure) verdict = 'dead-lettered';
-    else if (status !== undefined) verdict = 'pending';
+    else if (status !== undefined) verdict = action === 'telemetry' && (input.processedByMetrics ?? 0) >= distinct.length ? 'unrecorded' : 'pending';
     else verdict = 'lost';
     return { id: first.event.id, subject: first.event.subject ?? first.event.id, injected, expected, observed: observedText, verdict };
   });
-  for (const row of rows.filter((r) => r.verdict !== 'ok')) {
+  for (const row of rows.filter((r) => r.verdict !== 'ok' && r.verdict !== 'unrecorded')) {
     problems.push(`event ${row.id} (${row.subject}) ${row.verdict}: ${row.observed}`);
   }
 
@@ -225,6 +237,13 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
         'exactly-once is checked through the idempotency keys (written in the same transaction as the state) and the final state of every order',
     );
   }
+  const unrecorded = rows.filter((r) => r.verdict === 'unrecorded').length;
+  if (unrecorded > 0) {
+    caveats.push(
+      `${unrecorded} event(s) were processed but their idempotency keys stayed IN_PROGRESS: the completion write failed (during the DynamoDB outage) after the action ran. ` +
+        'The processor documents this at-least-once window of external actions: a redelivery before the lease ends is refused, one after it would run the action again',
+    );
+  }
   const alertsExpected = action === 'telemetry' ? entities.filter((c) => c.expected === '1 alert').length : undefined;
   return {
     pipeline: input.pipeline,
@@ -234,11 +253,12 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
       duplicatesInjected: input.events.filter((e) => e.injected === 'duplicate').length,
       outOfOrderInjected: input.events.filter((e) => e.injected === 'out-of-order').length,
       lateInjected: input.events.filter((e) => e.injected === 'late').length,
-      appliedOnce: rows.filter((r) => r.verdict === 'ok' && r.expected !== 'stale').length,
+      appliedOnce: rows.filter((r) => (r.verdict === 'ok' || r.verdict === 'unrecorded') && r.expected !== 'stale').length,
       staleAcknowledged: rows.filter((r) => r.verdict === 'ok' && r.expected === 'stale').length,
       lost: rows.filter((r) => r.verdict === 'lost' || r.verdict === 'dead-lettered').length + notPut.length,
       appliedTwice: twice,
       pending: rows.filter((r) => r.verdict === 'pending').length,
+      completionUnrecorded: rows.filter((r) => r.verdict === 'unrecorded').length,
       poisonPut: input.poison.length,
       poisonInDlq: poisonRows.filter((r) => r.ok).length,
       alertsExpected,

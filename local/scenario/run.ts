@@ -17,7 +17,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { EventProducer, RecordPublisher } from '../../client';
 import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig } from '../../lib/config';
 import type { FaultMode, FaultTarget } from '../contracts';
-import { mappingsOf, queueDepth, queueUrlOf, setMappingEnabled, tapTopic, topicArnOf, type TopicTap } from './aws-control';
+import { mappingsOf, queueDepth, queueUrlOf, setMappingEnabled, tapTopic, topicArnOf, warmUp, type TopicTap } from './aws-control';
 import { Ledger } from './ledger';
 import { LiveScreen, type LivePipeline } from './live-view';
 import {
@@ -85,6 +85,8 @@ export interface ScenarioResult {
 /** Injection rates when the step is on: a few percent, enough to be seen in every run. */
 const INJECTION_RATES: InjectionRates = { duplicate: 0.03, outOfOrder: 0.02, late: 0.02 };
 const TICK_MS = 100;
+/** Execution environments warmed per function before the load: one per concurrent batch we expect. */
+const WARM_CONTAINERS = 4;
 const SAMPLE_EVERY_MS = 1000;
 const RECONCILE_EVERY_MS = 2000;
 /** The drain stops early when nothing changed for this long (a real loss never resolves itself). */
@@ -215,6 +217,11 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
     }
   };
 
+  const processedByMetrics = (pipeline: string): number | undefined => {
+    const now = latestNow.get(pipeline);
+    return now === undefined ? undefined : now.processed + now.stale;
+  };
+
   const setMappings = async (enabled: boolean): Promise<void> => {
     await Promise.all(driven.flatMap((d) => d.mappings.map((uuid) => setMappingEnabled(lambda, uuid, enabled))));
     mappingsDisabled = !enabled;
@@ -256,6 +263,8 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
       });
     }
     axis = await calibrateTimeAxis(cloudwatch, options.timeScale, runId);
+    phase = 'warming up the processors';
+    await Promise.all(driven.map((d) => warmUp(lambda, d.names.functionName, WARM_CONTAINERS)));
     if (options.steps.dynamodbOutage && !target.setFault) note('DynamoDB outage skipped: this target has no fault injector');
 
     loadStartedAt = Date.now();
@@ -357,14 +366,14 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
     if (signal?.aborted) {
       stoppedBecause = 'interrupted (Ctrl-C)';
       phase = 'interrupted: partial reconciliation';
-      reconciliation = await reconcileOnce(driven, ledger, observeClients, runId);
+      reconciliation = await reconcileOnce(driven, ledger, observeClients, runId, processedByMetrics);
     } else {
       phase = 'draining: waiting for every event to be accounted for';
       const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
       let fingerprint = '';
       let stableSince = Date.now();
       for (;;) {
-        reconciliation = await reconcileOnce(driven, ledger, observeClients, runId);
+        reconciliation = await reconcileOnce(driven, ledger, observeClients, runId, processedByMetrics);
         if (reconciliation.ok) break;
         const current = JSON.stringify(reconciliation.pipelines.map((p) => p.counts));
         if (current !== fingerprint) {
@@ -473,6 +482,7 @@ function emptyCounts(ledger: Ledger, pipeline: string): PipelineSummary['counts'
     lost: 0,
     appliedTwice: 0,
     pending: 0,
+    completionUnrecorded: 0,
     poisonPut: ledger.poison.filter((p) => p.pipeline === pipeline).length,
     poisonInDlq: 0,
   };

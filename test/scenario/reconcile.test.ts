@@ -178,3 +178,34 @@ describe('scenario reconciliation against DynamoDB Local and SQS', () => {
     assert.ok(result.problems.some((p) => p.includes('not-json') && p.includes('not in the DLQ')), result.problems.join('\n'));
   });
 });
+
+describe('an external action key left IN_PROGRESS', () => {
+  const ledger = new Ledger();
+  const reading: CloudEvent = { specversion: '1.0', id: `${runId}-r1`, source, type: 'equipment.reading', subject: 'device-1', time: new Date().toISOString(), data: { readings: { temperatureC: 50 } } };
+  ledger.addEvent('telemetry', reading).outcome = ok();
+  const judge = (processedByMetrics: number) =>
+    reconcilePipeline({
+      pipeline: 'telemetry',
+      action: 'telemetry',
+      events: ledger.events,
+      poison: [],
+      observed: { idempotency: new Map([[storageKey(`${source}#${runId}-r1`), 'IN_PROGRESS']]), poisonMessages: [], onFailure: [], unreadableDlqMessages: [], alerts: [] },
+      storageKey,
+      breachedMetrics: () => [],
+      processedByMetrics,
+    });
+
+  it('counts as applied with its completion unrecorded when the pipeline reports every event processed, with a note', () => {
+    const result = judge(1);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.counts.completionUnrecorded, 1);
+    assert.equal(result.counts.appliedOnce, 1);
+    assert.match(result.caveats.join(' '), /stayed IN_PROGRESS/);
+  });
+
+  it('is still pending, and a problem, when the pipeline has not processed every event', () => {
+    const result = judge(0);
+    assert.equal(result.counts.pending, 1);
+    assert.ok(result.problems.some((p) => p.includes('pending')));
+  });
+});

@@ -25,6 +25,7 @@ function pipeline(lost: number): PipelineReconciliation {
       lost,
       appliedTwice: 0,
       pending: 0,
+      completionUnrecorded: 0,
       poisonPut: 1,
       poisonInDlq: 1,
     },

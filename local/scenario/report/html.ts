@@ -71,6 +71,7 @@ function countsTable(pipelines: readonly PipelineReconciliation[]): string {
     ['lost', (p) => p.counts.lost, 'zero'],
     ['applied twice', (p) => p.counts.appliedTwice, 'zero'],
     ['still pending', (p) => p.counts.pending, 'zero'],
+    ['applied, completion unrecorded (see note)', (p) => p.counts.completionUnrecorded, 'none'],
     ['poison records put', (p) => p.counts.poisonPut, 'none'],
     ['poison records in DLQ with reason', (p) => p.counts.poisonInDlq, 'none'],
     ['alerts expected (incidents)', (p) => p.counts.alertsExpected, 'none'],
@@ -109,11 +110,11 @@ function pipelineDetails(p: PipelineReconciliation): string {
     list
       .map(
         (e) =>
-          `<tr><td><code>${esc(e.id)}</code></td><td><code>${esc(e.subject)}</code></td><td>${esc(e.injected.join(', ') || '–')}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}</td><td class="${e.verdict === 'ok' ? 'good' : 'bad'}">${esc(e.verdict)}</td></tr>`,
+          `<tr><td><code>${esc(e.id)}</code></td><td><code>${esc(e.subject)}</code></td><td>${esc(e.injected.join(', ') || '–')}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}</td><td class="${e.verdict === 'ok' ? 'good' : e.verdict === 'unrecorded' ? '' : 'bad'}">${esc(e.verdict)}</td></tr>`,
       )
       .join('\n');
   const eventHead = '<tr><th>event id</th><th>subject</th><th>injected</th><th>expected</th><th>found</th><th>verdict</th></tr>';
-  const notOk = p.events.filter((e) => e.verdict !== 'ok');
+  const notOk = p.events.filter((e) => e.verdict !== 'ok' && e.verdict !== 'unrecorded');
   if (notOk.length > 0) parts.push(`<table>${eventHead}${eventRows(notOk.slice(0, 500))}</table>`);
   const injected = p.events.filter((e) => e.injected.length > 0);
   parts.push(`<details><summary>${injected.length} events with injected duplicates, reordering or lateness</summary><table>${eventHead}${eventRows(injected)}</table></details>`);
