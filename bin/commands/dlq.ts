@@ -3,7 +3,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { expiresAt } from '../../client/operations/dlq-messages';
-import { receiveAll, release, type DlqMessage } from '../../client/operations/dlq-queue';
+import { deleteMessage, receiveAll, release, type DlqMessage } from '../../client/operations/dlq-queue';
 import { planReplay, replayMessages, type ReplayResult } from '../../client/operations/dlq-replay';
 import { decodeEnvelope } from '../../lambdas/shared/envelope';
 import { addQueueOptions, EXIT_PARTIAL, parsePositiveInt, printJson, printTable, resolveQueue, truncate, UsageError, withClients, type Clients, type Target, type TargetOptions } from './common';
@@ -212,6 +212,32 @@ Examples:
           for (const id of missing) process.stdout.write(`  not found: ${id}\n`);
         }
         return ok ? 0 : EXIT_PARTIAL;
+      }),
+    );
+  addQueueOptions(dlq.command('delete'))
+    .description('delete messages you have dealt with otherwise (e.g. records past retention, recovered from the producer); nothing is replayed')
+    .argument('<message-id...>', 'as printed by dlq list')
+    .option('--max <count>', 'look at no more than this many messages', parsePositiveInt, 1000)
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ stream-pipeline dlq delete --pipeline orders c310…\n  $ stream-pipeline dlq delete -p orders c310… 9a77… --json')
+    .action(
+      withClients(async (clients, messageIds: string[], options: DlqOptions) => {
+        const target = await resolveQueue(options, clients.sqs);
+        const received = await receiveAll(clients.sqs, target.queueUrl, { max: options.max, visibilityTimeoutSeconds: 30 });
+        const doomed = received.filter((m) => messageIds.includes(m.messageId));
+        for (const message of doomed) await deleteMessage(clients.sqs, target.queueUrl, message);
+        await release(
+          clients.sqs,
+          target.queueUrl,
+          received.filter((m) => !doomed.includes(m)),
+        );
+        const missing = messageIds.filter((id) => !doomed.some((m) => m.messageId === id));
+        if (options.json) printJson({ deleted: doomed.map((m) => m.messageId), missing });
+        else {
+          process.stdout.write(`Deleted ${doomed.length} message(s) from ${target.queueUrl}.\n`);
+          for (const id of missing) process.stdout.write(`  not found: ${id}\n`);
+        }
+        return missing.length === 0 ? 0 : EXIT_PARTIAL;
       }),
     );
 }

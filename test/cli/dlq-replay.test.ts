@@ -204,4 +204,11 @@ describe('stream-pipeline dlq', () => {
     assert.match(report.results[0]!.problem, /ResourceNotFound/);
     assert.deepEqual(await queue.visibleIds(), [ids.expired, leftover].sort());
   });
+
+  it('deletes the messages an operator has dealt with, and only those', async () => {
+    const run = await runCli(['dlq', 'delete', ids.expired, 'no-such-message', ...target(), '--json']);
+    assert.equal(run.code, 2, 'one id was not found');
+    assert.deepEqual(jsonOf(run), { deleted: [ids.expired], missing: ['no-such-message'] });
+    assert.equal((await queue.visibleIds()).length, 1);
+  });
 });

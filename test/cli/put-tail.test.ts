@@ -70,7 +70,7 @@ describe('stream-pipeline put and tail', () => {
       command.commands.forEach(quiet);
     };
     quiet(program);
-    for (const command of [[], ['put'], ['load'], ['tail'], ['dlq'], ['dlq', 'list'], ['dlq', 'show'], ['dlq', 'replay'], ['alarms']]) {
+    for (const command of [[], ['put'], ['load'], ['tail'], ['dlq'], ['dlq', 'list'], ['dlq', 'show'], ['dlq', 'replay'], ['dlq', 'delete'], ['alarms']]) {
       out = '';
       await assert.rejects(program.parseAsync(['node', 'stream-pipeline', ...command, '--help']), (e: unknown) => e instanceof CommanderError && e.code === 'commander.helpDisplayed');
       assert.match(out, /^Usage: stream-pipeline/);
