@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { IdempotencyTable, StateTable } from '../../../lambdas/shared/tables';
 
@@ -57,7 +57,8 @@ export async function drainQueue(url: string): Promise<Message[]> {
 export async function createObservedTopic(name: string): Promise<{ topicArn: string; queueUrl: string; cleanup: () => Promise<void> }> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
   const queueUrl = await createQueue(`${name}-observer`);
-  const queueArn = `arn:aws:sqs:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:${name}-observer`;
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = Attributes!.QueueArn!;
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
   return {
     topicArn: TopicArn!,
