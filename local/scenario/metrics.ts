@@ -228,7 +228,10 @@ export async function readRunPercentiles(
   endMs: number,
 ): Promise<Map<string, { p50?: number; p99?: number }>> {
   const from = Math.floor(axis.toApi(startMs) / 60_000) * 60_000;
-  const period = Math.ceil((axis.toApi(endMs) - from) / 60_000 + 1) * 60;
+  const to = axis.toApi(endMs) + 60_000;
+  // Periods are aligned to multiples of the period since the epoch: one longer than the whole epoch
+  // span puts the run in a single bucket (a percentile cannot be merged from two).
+  const period = Math.ceil(to / 60_000 + 1) * 60;
   const queries: MetricDataQuery[] = targets.flatMap((t, i) => {
     const metric = processorMetric(t.pipeline, ProcessorMetric.EventToActionLatency);
     return [
@@ -236,8 +239,13 @@ export async function readRunPercentiles(
       { Id: `r${i}_p99`, MetricStat: { Metric: metric, Stat: 'p99', Period: period } },
     ];
   });
-  const data = await getMetricData(cloudwatch, queries, new Date(from), new Date(from + period * 1000));
-  return new Map(targets.map((t, i) => [t.pipeline, { p50: data.get(`r${i}_p50`)?.[0]?.value, p99: data.get(`r${i}_p99`)?.[0]?.value }]));
+  const data = await getMetricData(cloudwatch, queries, new Date(from), new Date(to));
+  const only = (id: string): number | undefined => {
+    const points = data.get(id) ?? [];
+    // More than one bucket would make any one of them a partial figure: better none.
+    return points.length === 1 ? points[0]?.value : undefined;
+  };
+  return new Map(targets.map((t, i) => [t.pipeline, { p50: only(`r${i}_p50`), p99: only(`r${i}_p99`) }]));
 }
 
 export async function readAlarms(cloudwatch: CloudWatchClient, axis: TimeAxis, namePrefix: string): Promise<AlarmState[]> {
