@@ -99,7 +99,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       lines.push(`    latency alarm ${a.alarmName}: ALARM ${at(a.firedAt)}, OK again ${at(a.clearedAt)}`);
       if (a.firedAt === undefined) {
         // The alarm needs its evaluation periods all breaching: a backlog drained faster than that never fires it.
-        lines.push(`      (the backlog drained within fewer alarm periods than the alarm needs; a longer --consumer-outage-seconds, a higher --rate or --time-scale shows it fire)`);
+        lines.push(`      (the backlog drained in fewer alarm periods than the alarm needs; a bigger backlog shows it fire, e.g. --rate 100 --consumer-outage-seconds 30)`);
       }
     }
   }
