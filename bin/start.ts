@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../local/scenario/options';
-import { runScenario } from '../local/scenario/run';
+import { planScenario, runScenario } from '../local/scenario/run';
 import { formatSummary } from '../local/scenario/summary';
 import { green, red } from '../local/scenario/live-view';
 
@@ -113,6 +113,8 @@ async function main(): Promise<number> {
   command.parse(process.argv);
   const cli = command.opts<CliOptions>();
   const options = toScenarioOptions(cli);
+  // Wrong options fail here, before a minute of synth and start-up.
+  planScenario(options);
 
   const abort = new AbortController();
   let localAws: LocalAws | undefined;

@@ -36,7 +36,7 @@ import {
   type TimeAxis,
 } from './metrics';
 import { createObserveClients, destroyObserveClients } from './observe';
-import { planTimeline, validateOptions, type ScenarioOptions } from './options';
+import { planTimeline, validateOptions, type ScenarioOptions, type Timeline } from './options';
 import { seededRandom } from './random';
 import type { ActionKind, AlertObservation, Reconciliation } from './reconcile';
 import { reconcileOnce } from './judge';
@@ -129,14 +129,20 @@ export function newRunId(): string {
 }
 
 
-export async function runScenario(options: ScenarioOptions, target: ScenarioTarget, control: RunControl = {}): Promise<ScenarioResult> {
+/** Checks the options against the configuration and plans the timeline; throws with what to change. */
+export function planScenario(options: ScenarioOptions): { pipelineConfigs: PipelineConfig[]; timeline: Timeline } {
   const config = loadConfig();
   validateOptions(options, config.pipelines.map((p) => p.name));
   const pipelineConfigs = options.pipelines.map((name) => findPipeline(config, name));
   for (const p of pipelineConfigs) {
     if (actionKind(p) === 'other') throw new Error(`pipeline "${p.name}" runs the "${p.action}" action, which has no scenario workload (orders and telemetry do)`);
   }
-  const timeline = planTimeline(options, pipelineConfigs.map((p) => p.alarms.latencyObjectiveMs));
+  return { pipelineConfigs, timeline: planTimeline(options, pipelineConfigs.map((p) => p.alarms.latencyObjectiveMs)) };
+}
+
+export async function runScenario(options: ScenarioOptions, target: ScenarioTarget, control: RunControl = {}): Promise<ScenarioResult> {
+  const config = loadConfig();
+  const { pipelineConfigs, timeline } = planScenario(options);
   const runId = newRunId();
   const signal = control.signal;
   const live = control.live ?? true;
