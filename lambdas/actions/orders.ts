@@ -4,7 +4,8 @@
  * Event: type `order.status-changed`, `subject` = the order id (also the partition key), `time`
  * required (when the change happened), `data.status` required; other `data` fields are kept as the
  * order's details. State item: pk = order id, `status`, `details`, and the position of the event that
- * set them (`eventTime`, `eventId`, `sequenceNumber`, `subSequenceNumber`).
+ * set them (`eventTime`, `eventId`, `sequenceNumber`, `subSequenceNumber`), and `appliedEvents`, the count
+ * of this order's events applied so far (stale ones excluded).
  *
  * An event older than the stored state (earlier `time`; same time, earlier stream position) is
  * acknowledged as stale and never overwrites newer state, so late and out-of-order deliveries are safe.
@@ -79,6 +80,9 @@ export const ordersAction: TransactionalAction = {
         eventTime: new Date(position.timeMs).toISOString(),
         eventId: event.event.id,
         eventSource: event.event.source,
+        // Committed in the same transaction as the idempotency key: an audit of exactly-once
+        // (it equals the number of this order's non-stale events) for reconciliation and operators.
+        appliedEvents: (typeof current?.appliedEvents === 'number' ? current.appliedEvents : 0) + 1,
         sequenceNumber: position.sequenceNumber,
         ...(position.subSequenceNumber !== undefined ? { subSequenceNumber: position.subSequenceNumber } : {}),
       },

@@ -100,7 +100,11 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
       statistic: 'p99',
       threshold: pipeline.alarms.latencyObjectiveMs,
       thresholdText: `p99 > ${pipeline.alarms.latencyObjectiveMs} ms (the latency objective)`,
-      fireOn: 'sustained',
+      // The objective is a promise for every period: one period whose p99 missed it is a breach the
+      // business felt. A consumer outage shows exactly so: nothing is measured while the consumer is
+      // down, then the backlog completes late within one or two periods. Requiring every evaluated
+      // period to breach would let such an outage pass unpaged; it clears after a full clean window.
+      fireOn: 'any',
       treatMissingData: 'notBreaching',
       missingDataReason:
         'latency is only measured when records complete; with no records nobody is waiting, and records that cannot complete show up in IteratorAge, ProcessorErrors and the DLQ alarms',

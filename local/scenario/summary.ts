@@ -98,8 +98,8 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       const at = (s: number | undefined): string => (s === undefined ? 'never' : `at ${s.toFixed(1)} s`);
       lines.push(`    latency alarm ${a.alarmName}: ALARM ${at(a.firedAt)}, OK again ${at(a.clearedAt)}`);
       if (a.firedAt === undefined) {
-        // The alarm needs its evaluation periods all breaching: a backlog drained faster than that never fires it.
-        lines.push(`      (the backlog drained in fewer alarm periods than the alarm needs; a bigger backlog shows it fire, e.g. --rate 100 --consumer-outage-seconds 30)`);
+        // One period whose p99 breaches fires it: a backlog that never pushed a period's p99 over the objective does not.
+        lines.push(`      (no alarm period's p99 exceeded the objective: the outage was shorter than the objective; a longer one shows it fire, e.g. --consumer-outage-seconds 20)`);
       }
     }
   }

@@ -39,6 +39,7 @@ test('status changes of one order in one batch become one state item, with detai
   assert.equal(state?.eventId, events[2]!.id);
   assert.equal(state?.sequenceNumber, records[2]!.kinesis.sequenceNumber);
   assert.equal(state?.version, 1, 'one write for the whole batch');
+  assert.equal(state?.appliedEvents, 3, 'each of the three changes counted once');
   for (const event of events) assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(event)))?.status, 'COMPLETED');
 });
 

@@ -88,23 +88,19 @@ describe('npm start scenario, short run', () => {
     }
   });
 
-  it('showed the consumer outage in the latency, and the latency alarm followed CloudWatch\'s rule: ALARM after 3 breaching periods, OK after', () => {
+  it('showed the consumer outage in the latency; the latency alarm fired because of it and returned to OK after', () => {
     const outage = result.summary.windows.find((w) => w.label === 'consumer outage');
-    assert.ok(outage);
-    const periodMs = result.report.seriesPeriodSeconds * 1000;
+    assert.ok(outage?.endAt !== undefined);
     for (const p of result.summary.pipelines) {
       const series = result.report.series.find((s) => s.pipeline === p.pipeline);
       const after = (series?.p99 ?? []).filter((point) => point.at >= outage.startAt);
       // The backlog waited through the outage: some period's p99 is above the objective.
       assert.ok(Math.max(0, ...after.map((point) => point.value)) > p.latencyObjectiveMs, `${p.pipeline}: the outage does not show in p99 latency`);
-      // Three consecutive breaching periods (the alarm's evaluation periods, all needed) must fire it.
-      const breaching = after.filter((point) => point.value > p.latencyObjectiveMs).map((point) => point.at);
-      const has = (at: number): boolean => breaching.some((b) => Math.abs(b - at) < 1);
-      const sustained = breaching.some((at) => has(at + periodMs) && has(at + 2 * periodMs));
       const alarm = p.latencyAlarm;
       assert.ok(alarm);
-      if (sustained) assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: 3 breaching periods in a row but ${alarm.alarmName} never went to ALARM`);
-      if (alarm.firedAt !== undefined) assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > alarm.firedAt, `${alarm.alarmName} did not return to OK`);
+      // latencyAlarmOutcome only counts an ALARM transition after the outage began.
+      assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM after the consumer outage`);
+      assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > alarm.firedAt, `${alarm.alarmName} did not return to OK`);
     }
   });
 
