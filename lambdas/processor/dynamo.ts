@@ -38,8 +38,8 @@ export interface TableKey {
   readonly pk: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const backoffMs = (attempt: number) => Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2);
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const backoffMs = (attempt: number) => Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 /** Chunks an array into pieces of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -18,7 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { StateTable } from '../shared/tables';
 import type { ExternalAction, StateAccess, StateItem } from '../actions/action';
 import { ConcurrentUpdateError, describeError, isPoison } from './errors';
-import { batchWrite, chunk, MAX_TRANSACTION_ITEMS, transactWrite, type WriteRequest } from './dynamo';
+import { backoffMs, batchWrite, chunk, MAX_TRANSACTION_ITEMS, sleep, transactWrite, type WriteRequest } from './dynamo';
 import { claimInTransaction, completedItem, Status } from './idempotency';
 import type { PoisonRecord } from './dead-letter';
 import type { EngineContext } from './engine-context';
@@ -171,11 +171,29 @@ export async function runExternal(action: ExternalAction, groups: readonly KeyGr
       ? { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs) } }
       : { DeleteRequest: { Key: { pk: item.storageKey! } } },
   );
-  try {
-    await batchWrite(ctx.ddb, ctx.idempotency.table, writes, ctx.usage);
-  } catch (error) {
-    // The effects happened; their keys stay claimed until the lease ends, so a redelivery in that
-    // window is failed and retried, and one after it runs the action again (at-least-once).
-    ctx.logger.error('could not mark idempotency keys completed', { error: describeError(error), keys: writes.length });
+  await recordCompletion(writes, ctx);
+}
+
+/** Attempts at the completion write before the keys are left to their leases. */
+const COMPLETION_ATTEMPTS = 5;
+
+/**
+ * The effects already happened, so the completion write is worth retrying through a short DynamoDB
+ * blip (the writes are idempotent: COMPLETED puts and claim deletes). If it still fails, the keys stay
+ * claimed until the lease ends: a redelivery in that window is failed and retried, and one after it
+ * runs the action again (at-least-once).
+ */
+async function recordCompletion(writes: readonly WriteRequest[], ctx: ExternalContext): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await batchWrite(ctx.ddb, ctx.idempotency.table, writes, ctx.usage);
+      return;
+    } catch (error) {
+      if (attempt >= COMPLETION_ATTEMPTS || ctx.outOfTime()) {
+        ctx.logger.error('could not mark idempotency keys completed', { error: describeError(error), keys: writes.length, attempts: attempt });
+        return;
+      }
+      await sleep(backoffMs(attempt));
+    }
   }
 }

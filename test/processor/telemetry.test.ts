@@ -10,7 +10,7 @@ import { telemetry, TelemetryEventType, TELEMETRY_ALERT_KIND, type TelemetryAler
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
-import { clientsFailing, createTestPipeline, type TestPipeline } from './support/pipeline';
+import { clientsFailing, clientsWithDynamoHook, createTestPipeline, type TestPipeline } from './support/pipeline';
 
 const config = findPipeline(loadConfig(), 'telemetry').telemetry!;
 const maxTemperature = config.thresholds.temperatureC!.max!;
@@ -83,6 +83,23 @@ test('a crash after the alert but before the completion write: retried, never lo
   assert.equal((JSON.parse(pipeline.metricLines[mark]!) as Record<string, number>).EventsProcessed, 1);
   assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'COMPLETED');
   assert.equal((await alerts()).length, 0);
+});
+
+test('a completion write that fails briefly is retried in the same invocation: the key ends completed, one alert', async () => {
+  const hot = reading('dev-4b', { temperatureC: maxTemperature + 10 });
+  const records = recordsOf([hot]);
+  let completionFailures = 0;
+  const blip = clientsWithDynamoHook(async (operation) => {
+    // Two failed attempts at the completion write, as during a short DynamoDB outage.
+    if (operation === 'BatchWriteItem' && completionFailures < 2) {
+      completionFailures++;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' });
+    }
+  });
+  assert.deepEqual(await pipeline.processor({ clients: blip })(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  assert.equal(completionFailures, 2);
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'COMPLETED');
+  assert.equal((await alerts()).length, 1);
 });
 
 test('concurrent invocations with the same readings publish one alert', async () => {
