@@ -102,6 +102,14 @@ describe('scenario HTML report', () => {
     assert.match(html, /event e-9 \(order-9\) lost/);
     assert.match(html, /<td>lost<\/td><td class="bad">1<\/td>/);
   });
+
+  it('a stopped (Ctrl-C) run calls what it could not account for open, not lost', () => {
+    const data = reportData(1);
+    const html = renderReport({ ...data, summary: { ...data.summary, completed: false, stoppedBecause: 'Ctrl-C' } });
+    assert.match(html, /PARTIAL \(Ctrl-C\)/);
+    assert.match(html, /<td>not yet accounted for \(run stopped; may still be in the stream\)<\/td><td class="">1<\/td>/);
+    assert.doesNotMatch(html, /<td>lost<\/td>/);
+  });
 });
 
 describe('scenario timeline', () => {

@@ -60,7 +60,9 @@ export function alarmRows(data: ReportData, xMax: number): StateRow[] {
   });
 }
 
-function countsTable(pipelines: readonly PipelineReconciliation[]): string {
+function countsTable(pipelines: readonly PipelineReconciliation[], completed: boolean): string {
+  // A stopped run has not drained: what is unaccounted for may still be in the stream, not lost.
+  const unaccounted = completed ? 'lost' : 'not yet accounted for (run stopped; may still be in the stream)';
   const rows: [string, (p: PipelineReconciliation) => number | undefined, 'zero' | 'none'][] = [
     ['distinct valid events put', (p) => p.counts.events, 'none'],
     ['producer duplicates injected', (p) => p.counts.duplicatesInjected, 'none'],
@@ -68,7 +70,7 @@ function countsTable(pipelines: readonly PipelineReconciliation[]): string {
     ['late events injected', (p) => p.counts.lateInjected, 'none'],
     ['applied exactly once', (p) => p.counts.appliedOnce, 'none'],
     ['older than stored state, kept out', (p) => p.counts.staleAcknowledged, 'none'],
-    ['lost', (p) => p.counts.lost, 'zero'],
+    [unaccounted, (p) => p.counts.lost, completed ? 'zero' : 'none'],
     ['applied twice', (p) => p.counts.appliedTwice, 'zero'],
     ['still pending', (p) => p.counts.pending, 'zero'],
     ['applied, completion unrecorded (see note)', (p) => p.counts.completionUnrecorded, 'none'],
@@ -188,7 +190,7 @@ Windows: ${s.windows.map((w) => `${esc(w.label)} ${((w.startAt - data.loadStarte
 ${problems}
 <h2>Reconciliation</h2>
 <p>Every event the producer put, matched against the idempotency table, the state table, the alerts topic and the dead-letter queue.</p>
-${data.reconciliation ? countsTable(data.reconciliation.pipelines) : '<p class="muted">Not reconciled (the run stopped before).</p>'}
+${data.reconciliation ? countsTable(data.reconciliation.pipelines, s.completed) : '<p class="muted">Not reconciled (the run stopped before).</p>'}
 ${s.caveats.map((c) => `<p class="muted">Note: ${esc(c)}</p>`).join('\n')}
 <h2>Latency</h2>
 ${latencyTable}
