@@ -43,14 +43,22 @@ function orderEvents(prefix: string): ExampleEvents {
   };
 }
 
-type Thresholds = Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
+export type Threshold = { readonly min?: number; readonly max?: number };
+export type Thresholds = Readonly<Record<string, Threshold>>;
 
-/** A value comfortably inside a threshold: readings that never open an incident. */
-function normalValue(threshold: { readonly min?: number; readonly max?: number }, roll: number): number {
+/** A value comfortably inside a threshold (`roll` in [0, 1)): readings that never open an incident. */
+export function normalValue(threshold: Threshold, roll: number): number {
   const { min, max } = threshold;
   const [low, high] =
     min !== undefined && max !== undefined ? [min + (max - min) * 0.2, max - (max - min) * 0.2] : max !== undefined ? [max * 0.4, max * 0.8] : [min! * 1.2, min! * 2];
   return Math.round((low + (high - low) * roll) * 10) / 10;
+}
+
+/** A value clearly outside a threshold (above its max, else below its min): a reading that opens an incident. */
+export function breachingValue(threshold: Threshold): number {
+  const { min, max } = threshold;
+  const value = max !== undefined ? max + Math.max(1, Math.abs(max) * 0.1) : min! - Math.max(1, Math.abs(min!) * 0.5);
+  return Math.round(value * 10) / 10;
 }
 
 function readingEvents(prefix: string, thresholds: Thresholds): ExampleEvents {

@@ -245,8 +245,9 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
         late: options.steps.late ? INJECTION_RATES.late : 0,
       };
       const action = actionKind(p);
+      const thresholds = p.telemetry?.thresholds ?? {};
       const workload =
-        action === 'orders' ? ordersWorkload(p.name, runId, random, rates) : telemetryWorkload(p.name, runId, random, rates, planBreachEpisodes(timeline.loadMs));
+        action === 'orders' ? ordersWorkload(p.name, runId, random, rates) : telemetryWorkload(p.name, runId, random, rates, planBreachEpisodes(timeline.loadMs, thresholds), thresholds);
       const [mappings, dlqUrl] = await Promise.all([mappingsOf(lambda, names.functionName), queueUrlOf(observeClients.sqs, names.dlqName)]);
       let alertsTap: TopicTap | undefined;
       if (action === 'telemetry') {

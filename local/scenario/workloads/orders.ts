@@ -4,11 +4,11 @@
  */
 import type { CloudEvent } from '../../../lambdas/shared/envelope';
 import { OrderEventType } from '../../../lambdas/actions/orders';
+import { ORDER_STATUSES } from '../../../client/examples/pipeline-events';
 import type { Random } from '../random';
 import { DUPLICATE_WITHIN_MS, eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
 export const ORDER_EVENT_TYPE = OrderEventType.StatusChanged;
-export const ORDER_STATUSES = ['created', 'paid', 'packed', 'shipped', 'delivered'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** What the orders action reads: `status` (required); the rest is kept as the order's details. */

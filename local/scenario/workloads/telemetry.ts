@@ -5,6 +5,7 @@
 import type { CloudEvent } from '../../../lambdas/shared/envelope';
 import { TelemetryEventType } from '../../../lambdas/actions/telemetry';
 import type { Random } from '../random';
+import { breachingValue, normalValue, type Thresholds } from '../../../client/examples/pipeline-events';
 import { withDuplicates } from './orders';
 import { eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
 
@@ -14,13 +15,6 @@ export interface ReadingEventData {
   readonly deviceId: string;
   readonly readings: Readonly<Record<string, number>>;
 }
-
-/** Normal ranges, inside the configured default limits, and a value that breaches each. */
-const METRICS: Record<string, { readonly low: number; readonly high: number; readonly breach: number }> = {
-  temperatureC: { low: 40, high: 80, breach: 97 },
-  vibrationMmS: { low: 1, high: 6, breach: 11 },
-  pressureBar: { low: 3, high: 10, breach: 0.4 },
-};
 
 const DEVICES = 20;
 /** Consecutive breaching readings per episode. */
@@ -38,6 +32,8 @@ export function telemetryWorkload(
   random: Random,
   rates: InjectionRates,
   episodes: readonly BreachEpisode[],
+  /** The pipeline's configured thresholds: normal readings stay inside them, episodes breach them. */
+  thresholds: Thresholds,
 ): Workload {
   const newEvent = eventFactory(pipeline, runId);
   const devices = Array.from({ length: DEVICES }, (_, i) => `device-${runId}-${String(i + 1).padStart(3, '0')}`);
@@ -46,8 +42,8 @@ export function telemetryWorkload(
 
   const reading = (deviceId: string, timeMs: number, breachMetric?: string): CloudEvent<ReadingEventData> => {
     const readings: Record<string, number> = {};
-    for (const [metric, range] of Object.entries(METRICS)) {
-      readings[metric] = metric === breachMetric ? range.breach : Math.round((range.low + random.next() * (range.high - range.low)) * 10) / 10;
+    for (const [metric, threshold] of Object.entries(thresholds)) {
+      readings[metric] = metric === breachMetric ? breachingValue(threshold) : normalValue(threshold, random.next());
     }
     return newEvent<ReadingEventData>(READING_EVENT_TYPE, deviceId, timeMs, { deviceId, readings });
   };
@@ -80,7 +76,9 @@ export function telemetryWorkload(
   };
 }
 
-/** Breach episodes spread over the load: one per metric, away from the outages' edges. */
-export function planBreachEpisodes(loadMs: number): BreachEpisode[] {
-  return Object.keys(METRICS).map((metric, i) => ({ startMs: Math.round(loadMs * (0.1 + 0.3 * i)), metric }));
+/** Breach episodes spread over the load: one for each of (at most) three metrics, away from the outages' edges. */
+export function planBreachEpisodes(loadMs: number, thresholds: Thresholds): BreachEpisode[] {
+  return Object.keys(thresholds)
+    .slice(0, 3)
+    .map((metric, i) => ({ startMs: Math.round(loadMs * (0.1 + 0.3 * i)), metric }));
 }
