@@ -8,12 +8,12 @@ import type { EmulatorEndpoints } from '../contracts';
 import { endpointEnv } from './env';
 import { waitUntilHealthy } from './health';
 import { startManagedProcess, type ManagedProcess } from './managed-process';
-import { dynamodbLaunch, fauxqsLaunch, kinesisLaunch, type EmulatorLaunch, type EmulatorName } from './services';
+import { dynamodbLaunch, fauxqsLaunch, kinesisLaunch, type EmulatorLaunch, type EmulatorName, type JvmProfile, type LaunchOptions } from './services';
 
 export { emulatorEndpointsFromEnv, endpointEnv, baseLocalEnv, ENDPOINT_VARIABLES, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 export { startFaultProxy, type FaultProxy } from './fault-proxy';
 export { freePort, isPortListening } from './free-port';
-export type { EmulatorName } from './services';
+export type { EmulatorName, JvmProfile } from './services';
 
 export interface StartEmulatorsOptions {
   /** Folder of the log files `<name>.log`. Default `.local-aws/logs` under the working directory. */
@@ -22,6 +22,8 @@ export interface StartEmulatorsOptions {
   readonly startTimeoutMs?: number;
   /** Start only these (e.g. for tests of the launcher itself). Default all three. */
   readonly only?: readonly EmulatorName[];
+  /** JVM tuning of DynamoDB Local. Default `fast-start` (tests); benchmarks use `steady-state`. */
+  readonly jvmProfile?: JvmProfile;
 }
 
 export interface RunningEmulators {
@@ -37,7 +39,7 @@ export interface RunningEmulators {
   stop(): Promise<void>;
 }
 
-const LAUNCHES: Record<EmulatorName, () => Promise<EmulatorLaunch>> = {
+const LAUNCHES: Record<EmulatorName, (options: LaunchOptions) => Promise<EmulatorLaunch>> = {
   kinesis: kinesisLaunch,
   dynamodb: dynamodbLaunch,
   fauxqs: fauxqsLaunch,
@@ -50,8 +52,8 @@ interface Started {
   readonly startupMs: number;
 }
 
-async function startOne(name: EmulatorName, logDir: string, timeoutMs: number, started: ManagedProcess[]): Promise<Started> {
-  const launch = await LAUNCHES[name]();
+async function startOne(name: EmulatorName, logDir: string, timeoutMs: number, launchOptions: LaunchOptions, started: ManagedProcess[]): Promise<Started> {
+  const launch = await LAUNCHES[name](launchOptions);
   const began = Date.now();
   const proc = startManagedProcess({
     name,
@@ -76,7 +78,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   let results: Started[];
   try {
     const names = options.only ?? (Object.keys(LAUNCHES) as EmulatorName[]);
-    results = await Promise.all(names.map((name) => startOne(name, logDir, timeoutMs, started)));
+    const launchOptions: LaunchOptions = { jvmProfile: options.jvmProfile ?? 'fast-start' };
+    results = await Promise.all(names.map((name) => startOne(name, logDir, timeoutMs, launchOptions, started)));
   } catch (error) {
     // One failed: the others must not be left running.
     await stopAll();
