@@ -11,7 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
-import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock } from './cloudwatch';
+import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamMetricsSampler } from './cloudwatch';
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
 import { startControlPlane } from './control-plane';
 import { deployStack, type DeployClients, type DeployedStack } from './deploy';
@@ -33,11 +33,17 @@ export interface LocalAwsInstance extends LocalAws {
 
 const FAULT_TARGETS: readonly FaultTarget[] = ['kinesis', 'dynamodb', 'sqs'];
 
+const CLIENT_DEFAULTS = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+
+function kinesisClient(endpoint: string): KinesisClient {
+  // HTTP/1.1: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
+  return new KinesisClient({ ...CLIENT_DEFAULTS, endpoint, requestHandler: new NodeHttpHandler() });
+}
+
 function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
-  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const common = CLIENT_DEFAULTS;
   return {
-    // HTTP/1.1: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
-    kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    kinesis: kinesisClient(endpoints.kinesis),
     dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
     sns: new SNSClient({ ...common, endpoint: endpoints.sns }),
@@ -125,6 +131,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const sampler = new QueueDepthSampler({ sqs: clients.sqs, store: metrics, sqsEndpoint: endpoints.sqs, queues });
     sampler.start();
     cleanups.push(() => sampler.stop());
+
+    // Counted from the emulator itself (not the fault proxy): AWS counts writes whatever the consumer does.
+    const metricsKinesis = kinesisClient(upstream.kinesis);
+    cleanups.push(() => metricsKinesis.destroy());
+    const streamNames = Object.values(deployed.resources)
+      .filter((r) => r.type === 'AWS::Kinesis::Stream')
+      .map((r) => r.physicalId);
+    const streamSampler = new StreamMetricsSampler({ kinesis: metricsKinesis, store: metrics, streamNames, logger: say });
+    streamSampler.start();
+    cleanups.push(() => streamSampler.stop());
 
     for (const mapping of deployed.eventSourceMappings) {
       const fn = deployed.functions.find((f) => f.functionName === mapping.properties.FunctionName);

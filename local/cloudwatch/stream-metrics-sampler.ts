@@ -1,0 +1,131 @@
+/**
+ * Publishes the AWS/Kinesis stream metrics CloudWatch would (dimension StreamName): IncomingRecords and
+ * IncomingBytes, at each record's arrival time.
+ *
+ * AWS counts these where records are written; the emulator publishes no metrics, and reading them from
+ * the processor's side would miss exactly the case they exist for (a consumer that reads nothing). So
+ * the sampler reads every shard on its own, from the start of the stream, once a second: one extra
+ * GetRecords per shard and second, well inside the shard's 5 reads/s. It reads through the emulator's
+ * own endpoint, not the fault proxy, because AWS counts writes even while a consumer cannot read.
+ */
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  ResourceNotFoundException,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import type { MetricStore } from './metric-store';
+
+export interface StreamMetricsSamplerOptions {
+  readonly kinesis: KinesisClient;
+  readonly store: MetricStore;
+  readonly streamNames: readonly string[];
+  /** Real ms between reads of a shard. Default 1000. */
+  readonly intervalMs?: number;
+  readonly logger?: (line: string) => void;
+}
+
+interface ShardReader {
+  readonly streamName: string;
+  readonly shardId: string;
+  iterator: string | undefined;
+  lastSequenceNumber: string | undefined;
+  done: boolean;
+}
+
+export class StreamMetricsSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> = Promise.resolve();
+  private readers: ShardReader[] | undefined;
+
+  constructor(private readonly options: StreamMetricsSamplerOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sampleNow(), this.options.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sampling;
+  }
+
+  /** Reads every shard once now and records what arrived since the last read. */
+  sampleNow(): Promise<void> {
+    this.sampling = this.sampling.then(async () => {
+      this.readers ??= await this.listShards();
+      await Promise.all(this.readers.filter((r) => !r.done).map((r) => this.read(r)));
+    });
+    return this.sampling;
+  }
+
+  private async listShards(): Promise<ShardReader[]> {
+    const readers: ShardReader[] = [];
+    for (const streamName of this.options.streamNames) {
+      let nextToken: string | undefined;
+      do {
+        const out = await this.options.kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
+        for (const shard of out.Shards ?? []) {
+          if (shard.ShardId) readers.push({ streamName, shardId: shard.ShardId, iterator: undefined, lastSequenceNumber: undefined, done: false });
+        }
+        nextToken = out.NextToken;
+      } while (nextToken);
+    }
+    return readers;
+  }
+
+  private async read(reader: ShardReader): Promise<void> {
+    const kinesis = this.options.kinesis;
+    try {
+      reader.iterator ??= (
+        await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: reader.streamName,
+            ShardId: reader.shardId,
+            ...(reader.lastSequenceNumber
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: reader.lastSequenceNumber }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        )
+      ).ShardIterator;
+      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: reader.iterator }));
+      reader.iterator = out.NextShardIterator;
+      if (!out.NextShardIterator) reader.done = true;
+      const bySecond = new Map<number, { records: number; bytes: number }>();
+      for (const record of out.Records ?? []) {
+        reader.lastSequenceNumber = record.SequenceNumber ?? reader.lastSequenceNumber;
+        const second = Math.floor((record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000) * 1000;
+        const sum = bySecond.get(second) ?? { records: 0, bytes: 0 };
+        sum.records += 1;
+        sum.bytes += (record.Data?.byteLength ?? 0) + Buffer.byteLength(record.PartitionKey ?? '');
+        bySecond.set(second, sum);
+      }
+      for (const [timestamp, sum] of bySecond) {
+        this.put(reader.streamName, 'IncomingRecords', sum.records, 'Count', timestamp);
+        this.put(reader.streamName, 'IncomingBytes', sum.bytes, 'Bytes', timestamp);
+      }
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException) {
+        reader.iterator = undefined;
+        return;
+      }
+      if (error instanceof ResourceNotFoundException) {
+        // The stream was deleted (teardown): nothing more to count.
+        reader.done = true;
+        return;
+      }
+      reader.iterator = undefined;
+      (this.options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+        `[cloudwatch] reading ${reader.streamName}/${reader.shardId} for its metrics failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  private put(streamName: string, metricName: string, value: number, unit: string, timestamp: number): void {
+    this.options.store.put({ namespace: 'AWS/Kinesis', metricName, dimensions: { StreamName: streamName }, value, unit, timestamp });
+  }
+}
