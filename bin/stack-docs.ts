@@ -7,7 +7,7 @@
  */
 import { findPipeline, loadConfig, pipelineResourceNames } from '../lib/config';
 import { configReferenceMarkdown } from '../lib/config/reference';
-import { pipelineAlarmSpecs, type AlarmSpec } from '../lib/constructs/alarm-specs';
+import { pipelineAlarmSpecs, type AlarmSpec, type WatchedMetric } from '../lib/constructs/alarm-specs';
 
 const config = loadConfig();
 const pipeline = process.argv[2] ? findPipeline(config, process.argv[2]) : config.pipelines[0]!;
@@ -18,16 +18,23 @@ const specs = pipelineAlarmSpecs({
 });
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
-const dimensions = (spec: AlarmSpec): string =>
-  Object.entries(spec.dimensions)
+const dimensions = (metric: WatchedMetric): string =>
+  Object.entries(metric.dimensions)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
+const metricCell = (metric: WatchedMetric): string => `\`${metric.namespace}\` \`${metric.metricName}\` ${metric.statistic} (${cell(dimensions(metric))})`;
+const watches = (spec: AlarmSpec): string =>
+  spec.math
+    ? `metric math \`${cell(spec.math.expression)}\` where ${Object.entries(spec.math.metrics)
+        .map(([id, metric]) => `\`${id}\` = ${metricCell(metric)}`)
+        .join(', ')}`
+    : metricCell(spec);
 const fires = (spec: AlarmSpec): string =>
   spec.datapointsToAlarm === 1 ? `any of ${spec.evaluationPeriods} × ${spec.periodSeconds} s` : `${spec.datapointsToAlarm} of ${spec.evaluationPeriods} × ${spec.periodSeconds} s`;
 
 const alarmRows = specs.map(
   (s) =>
-    `| \`${s.alarmName}\` | \`${s.namespace}\` \`${s.metricName}\` ${s.statistic} (${cell(dimensions(s))}) | ${cell(s.thresholdText)}; ${fires(s)} | ${cell(s.meaning)} | ${s.firstChecks
+    `| \`${s.alarmName}\` | ${watches(s)} | ${cell(s.thresholdText)}; ${fires(s)} | ${cell(s.meaning)} | ${s.firstChecks
       .map((c, i) => `${i + 1}. ${cell(c)}`)
       .join('<br>')} | ${s.treatMissingData}: ${cell(s.missingDataReason)} |`,
 );

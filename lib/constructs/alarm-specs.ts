@@ -13,6 +13,7 @@ import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lam
 export const AlarmKind = {
   EventToActionLatencyP99: 'EventToActionLatencyP99',
   IteratorAge: 'IteratorAge',
+  ConsumerStalled: 'ConsumerStalled',
   ProcessorErrors: 'ProcessorErrors',
   ProcessorThrottles: 'ProcessorThrottles',
   DroppedEvents: 'DroppedEvents',
@@ -33,15 +34,32 @@ export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
  */
 export type MissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
 
-export interface AlarmSpec {
-  readonly kind: AlarmKindName;
-  /** `<alarmNamePrefix><kind>`, e.g. `StreamPipeline-orders-IteratorAge`. */
-  readonly alarmName: string;
+/** One CloudWatch metric and the statistic an alarm takes of it per period. */
+export interface WatchedMetric {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
   /** CloudWatch statistic: `Sum`, `Maximum`, `p99`, ... */
   readonly statistic: string;
+}
+
+/**
+ * A metric-math input: one expression over named metrics. Used where no single metric can tell the
+ * fault, e.g. "records arrive but none are read" (a silent consumer publishes nothing at all).
+ */
+export interface MetricMath {
+  /** CloudWatch metric math, e.g. `IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)`. */
+  readonly expression: string;
+  /** What the expression's value means, shown on graphs and in the docs. */
+  readonly label: string;
+  /** The metrics the expression names, by id (ids start with a lowercase letter). */
+  readonly metrics: Readonly<Record<string, WatchedMetric>>;
+}
+
+interface AlarmSpecCommon {
+  readonly kind: AlarmKindName;
+  /** `<alarmNamePrefix><kind>`, e.g. `StreamPipeline-orders-IteratorAge`. */
+  readonly alarmName: string;
   readonly periodSeconds: number;
   /** The alarm fires when the statistic is strictly greater than this. */
   readonly threshold: number;
@@ -62,6 +80,12 @@ export interface AlarmSpec {
   readonly firstChecks: readonly [string, string, string];
 }
 
+/** An alarm on one metric's statistic. */
+export type MetricAlarmSpec = AlarmSpecCommon & WatchedMetric & { readonly math?: undefined };
+/** An alarm on a metric-math expression. */
+export type MathAlarmSpec = AlarmSpecCommon & { readonly math: MetricMath };
+export type AlarmSpec = MetricAlarmSpec | MathAlarmSpec;
+
 /** What the alarm table needs to know about one deployed pipeline. */
 export interface AlarmSpecInput {
   readonly pipeline: PipelineConfig;
@@ -70,7 +94,10 @@ export interface AlarmSpecInput {
   readonly eventSourceMappingUuid: string;
 }
 
-type Row = Omit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm'> & {
+/** Omit over each member of a union (plain Omit would keep only the keys all members share). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+type Row = DistributiveOmit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm'> & {
   /** `sustained`: every evaluated period breaches; `any`: one breaching period fires. */
   readonly fireOn: 'sustained' | 'any';
 };
@@ -83,13 +110,14 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
   const queueDims = { QueueName: names.dlqName };
   const streamDims = { StreamName: names.streamName };
   const tableDims = { TableName: names.idempotencyTableName };
+  const mappingDims = { EventSourceMappingUUID: eventSourceMappingUuid };
   const retention = `${pipeline.stream.retentionHours} h`;
   const dlqList = `\`npx stream-pipeline dlq list --pipeline ${p}\``;
   const dlqReplay = `\`npx stream-pipeline dlq replay --pipeline ${p}\``;
   const logs = `the processor logs (/aws/lambda/${names.functionName})`;
   const iteratorThreshold = iteratorAgeThresholdMs(pipeline);
   const eventCountReason =
-    'the metric is only published while there is traffic; no data means nothing happened, and a stalled consumer is caught by IteratorAge, ProcessorErrors and DlqMessagesVisible';
+    'the metric is only published while there is traffic; no data means nothing happened, and a stalled consumer is caught by ConsumerStalled, IteratorAge and ProcessorErrors';
 
   const rows: Row[] = [
     {
@@ -107,7 +135,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
       fireOn: 'any',
       treatMissingData: 'notBreaching',
       missingDataReason:
-        'latency is only measured when records complete; with no records nobody is waiting, and records that cannot complete show up in IteratorAge, ProcessorErrors and the DLQ alarms',
+        'latency is only measured when records complete; records that wait unread show up in ConsumerStalled, records that cannot complete in IteratorAge, ProcessorErrors and the DLQ alarms',
       meaning: `Events take longer than the objective from their CloudEvents time to the ${pipeline.action} action.`,
       firstChecks: [
         'IteratorAge on the dashboard: if it is high too, the processor is behind (see ProcessorErrors, ProcessorThrottles; raise parallelizationFactor or shards)',
@@ -132,6 +160,32 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
         'ProcessorErrors and ProcessorThrottles: a failing or throttled function blocks its shard until retries end',
         `${dlqList}: batches that gave up after retries land there`,
         'records in vs out on the dashboard: if the stream receives more than the processor handles, raise batchSize, parallelizationFactor or shard count',
+      ],
+    },
+    {
+      kind: AlarmKind.ConsumerStalled,
+      math: {
+        // FILL turns "no datapoint" into 0: a disabled consumer publishes no PolledEventCount at all,
+        // and an idle stream (no IncomingRecords) evaluates to 0, never to a breach.
+        expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)',
+        label: 'records in, none read (1 = stalled)',
+        metrics: {
+          incoming: { namespace: 'AWS/Kinesis', metricName: 'IncomingRecords', dimensions: streamDims, statistic: 'Sum' },
+          polled: { namespace: 'AWS/Lambda', metricName: 'PolledEventCount', dimensions: mappingDims, statistic: 'Sum' },
+        },
+      },
+      threshold: 0,
+      thresholdText: 'records arrive and none are read, in every period',
+      // Sustained: at low traffic a record put at the end of a period is read in the next one.
+      fireOn: 'sustained',
+      treatMissingData: 'notBreaching',
+      missingDataReason:
+        'the expression fills missing metrics with 0, so a period without data is an idle stream with nobody waiting',
+      meaning: `Records are arriving in the stream but the event source mapping reads none: the consumer is disabled, deleted, cannot read the stream, or is stuck. Nothing else pages for a silent consumer (it publishes no metrics); records wait and expire after ${retention}.`,
+      firstChecks: [
+        `\`aws lambda get-event-source-mapping --uuid <EventSourceMappingUUID>\`: State (Disabled? someone switched it off) and StateTransitionReason`,
+        `the function's role and the stream's KMS key: the mapping needs kinesis:GetRecords and kms:Decrypt (a changed policy stops reads)`,
+        'ProcessorErrors and IteratorAge: a batch retried over and over also stops new reads on its shard',
       ],
     },
     {
@@ -175,7 +229,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
       kind: AlarmKind.DroppedEvents,
       namespace: 'AWS/Lambda',
       metricName: 'DroppedEventCount',
-      dimensions: { EventSourceMappingUUID: eventSourceMappingUuid },
+      dimensions: mappingDims,
       statistic: 'Sum',
       threshold: 0,
       thresholdText: '> 0 events in any period',

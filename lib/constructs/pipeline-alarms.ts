@@ -7,7 +7,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../config';
-import { alarmDescription, type AlarmKindName, type AlarmSpec, type MissingData } from './alarm-specs';
+import { alarmDescription, type AlarmKindName, type AlarmSpec, type MissingData, type WatchedMetric } from './alarm-specs';
 
 const TREAT_MISSING_DATA: Record<MissingData, cloudwatch.TreatMissingData> = {
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -55,13 +55,24 @@ export class PipelineAlarms extends Construct {
   }
 }
 
-/** The CloudWatch metric an alarm spec watches (also used by the dashboard). */
-export function metricOf(spec: AlarmSpec): cloudwatch.Metric {
+/** The CloudWatch metric (or metric-math expression) an alarm spec watches. */
+export function metricOf(spec: AlarmSpec): cloudwatch.IMetric {
+  const period = Duration.seconds(spec.periodSeconds);
+  if (!spec.math) return watched(spec, period);
+  return new cloudwatch.MathExpression({
+    expression: spec.math.expression,
+    label: spec.math.label,
+    usingMetrics: Object.fromEntries(Object.entries(spec.math.metrics).map(([id, metric]) => [id, watched(metric, period)])),
+    period,
+  });
+}
+
+function watched(metric: WatchedMetric, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: spec.namespace,
-    metricName: spec.metricName,
-    dimensionsMap: { ...spec.dimensions },
-    statistic: spec.statistic,
-    period: Duration.seconds(spec.periodSeconds),
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensionsMap: { ...metric.dimensions },
+    statistic: metric.statistic,
+    period,
   });
 }

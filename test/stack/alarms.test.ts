@@ -25,9 +25,9 @@ const alarmNamed = (name: string): CfnResource => resourceWhere(s.json, 'AWS::Cl
 const dims = (alarm: CfnResource): Record<string, unknown> =>
   Object.fromEntries((alarm.Properties.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value]));
 
-test('13 alarms per pipeline, all named <stack>-<pipeline>-<kind>', () => {
+test('14 alarms per pipeline, all named <stack>-<pipeline>-<kind>', () => {
   const kinds = Object.values(AlarmKind);
-  assert.equal(kinds.length, 13);
+  assert.equal(kinds.length, 14);
   s.template.resourceCountIs('AWS::CloudWatch::Alarm', kinds.length * config.pipelines.length);
   for (const p of config.pipelines) {
     for (const kind of kinds) alarmNamed(`${config.stackName}-${p.name}-${kind}`);
@@ -42,7 +42,11 @@ test('every alarm sends ALARM and OK to the stack alarm topic, evaluates from co
     assert.equal(props.ActionsEnabled, true);
     assert.equal(props.ComparisonOperator, 'GreaterThanThreshold');
     assert.ok(['notBreaching', 'breaching', 'ignore', 'missing'].includes(props.TreatMissingData as string), `${String(props.AlarmName)} sets TreatMissingData`);
-    assert.equal(props.Period, 60);
+    // A metric-math alarm carries the period on each metric it reads instead.
+    const periods = props.Metrics
+      ? (props.Metrics as { MetricStat?: { Period: number } }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : []))
+      : [props.Period];
+    assert.ok(periods.length > 0 && periods.every((period) => period === 60), `${String(props.AlarmName)} evaluates 60 s periods`);
     assert.equal(props.EvaluationPeriods, 3);
     assert.ok([1, 3].includes(props.DatapointsToAlarm as number));
   }
@@ -168,12 +172,39 @@ for (const p of config.pipelines) {
       }
     });
 
+    test('consumer stalled: records arriving in this stream while this mapping reads none, for every period', () => {
+      const a = alarm(AlarmKind.ConsumerStalled).Properties;
+      type Query = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number } };
+      const queries = a.Metrics as Query[];
+      const returned = queries.filter((q) => q.ReturnData !== false);
+      assert.equal(returned.length, 1, 'exactly one query is the alarm value');
+      assert.equal(returned[0]!.Expression, 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)');
+      const byId = new Map(queries.map((q) => [q.Id, q.MetricStat]));
+      assert.deepEqual(byId.get('incoming')?.Metric, { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: n.streamName }] });
+      assert.equal(byId.get('incoming')?.Stat, 'Sum');
+      const polled = byId.get('polled')!;
+      assert.equal(polled.Metric.Namespace, 'AWS/Lambda');
+      assert.equal(polled.Metric.MetricName, 'PolledEventCount');
+      assert.deepEqual(polled.Metric.Dimensions.map((d) => d.Name), ['EventSourceMappingUUID']);
+      // bound to this pipeline's own event source mapping, not a literal
+      assert.deepEqual(Object.keys(polled.Metric.Dimensions[0]!.Value as object), ['Ref']);
+      assert.equal(a.Threshold, 0);
+      assert.equal(a.DatapointsToAlarm, p.alarms.evaluationPeriods);
+      assert.equal(a.TreatMissingData, 'notBreaching');
+      assert.equal(a.MetricName, undefined);
+    });
+
     test('the template alarms are exactly the rows of the alarm table', () => {
       const specs = pipelineAlarmSpecs({ pipeline: p, names: n, eventSourceMappingUuid: 'uuid' });
       for (const spec of specs) {
         const a = alarm(spec.kind).Properties;
-        assert.equal(a.MetricName, spec.metricName);
-        assert.equal(a.Namespace, spec.namespace);
+        if (spec.math) {
+          const expression = (a.Metrics as { Expression?: string; ReturnData?: boolean }[]).find((m) => m.Expression);
+          assert.equal(expression?.Expression, spec.math.expression);
+        } else {
+          assert.equal(a.MetricName, spec.metricName);
+          assert.equal(a.Namespace, spec.namespace);
+        }
         assert.equal(a.Threshold, spec.threshold);
         assert.equal(a.TreatMissingData, spec.treatMissingData);
         assert.equal(a.DatapointsToAlarm, spec.datapointsToAlarm);
