@@ -1,5 +1,5 @@
 /** `alarms`: the current state of the stack's (or one pipeline's) CloudWatch alarms. */
-import { DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { Option, type Command } from 'commander';
 import { loadConfig, pipelineResourceNames } from '../../lib/config';
 import { pipelineOption, printJson, printTable, truncate, withClients } from './common';
@@ -44,7 +44,7 @@ export function registerAlarms(program: Command): void {
               since: a.StateUpdatedTimestamp?.toISOString() ?? null,
               reason: a.StateReason ?? null,
               description: a.AlarmDescription ?? null,
-              metric: 'MetricName' in a && a.MetricName ? `${a.Namespace ?? ''}/${a.MetricName}` : null,
+              metric: metricOfAlarm(a),
             });
           }
           nextToken = page.NextToken;
@@ -68,4 +68,12 @@ export function registerAlarms(program: Command): void {
         for (const a of firing) if (a.description) process.stdout.write(`\n${a.name}:\n  ${a.description.replace(/\n/g, '\n  ')}\n`);
       }),
     );
+}
+
+/** What an alarm watches: `Namespace/MetricName`, or the expression of a metric-math alarm. */
+function metricOfAlarm(alarm: MetricAlarm | CompositeAlarm): string | null {
+  if (!('MetricName' in alarm || 'Metrics' in alarm)) return null;
+  if (alarm.MetricName) return `${alarm.Namespace ?? ''}/${alarm.MetricName}`;
+  const expression = alarm.Metrics?.find((query) => query.ReturnData !== false && query.Expression)?.Expression;
+  return expression ? `math: ${expression}` : null;
 }
