@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { breaches, parseAlarm, type AlarmDefinition } from './alarm-definition';
+import { breaches, parseAlarm, type AlarmDefinition, type MetricMathAlarmDefinition, type SingleMetricAlarmDefinition } from './alarm-definition';
 import { alarmMessage, alarmSubject, stateReason, type AlarmChange } from './alarm-message';
 import { decideState, EXTRA_PERIODS, type AlarmStateValue, type PeriodPoint } from './alarm-state';
+import { evaluateQuery, storeFetcher } from './metric-math';
 import type { MetricStore } from './metric-store';
 
 export interface AlarmEvaluatorOptions {
@@ -107,7 +108,7 @@ export class AlarmEvaluator {
   /** Starts evaluating on CloudWatch's schedule, scaled by the store's clock. */
   start(): void {
     if (this.timer) return;
-    const shortestPeriod = Math.min(60, ...this.list().map((a) => a.definition.Period));
+    const shortestPeriod = Math.min(60, ...this.list().map((a) => a.definition.period));
     const intervalMs = Math.max(this.options.minIntervalMs ?? 50, this.options.store.clock.realDuration(shortestPeriod * 1000));
     this.timer = setInterval(() => void this.evaluateAll(), intervalMs);
     this.timer.unref();
@@ -130,31 +131,17 @@ export class AlarmEvaluator {
 
   private async evaluate(status: AlarmStatus): Promise<void> {
     const a = status.definition;
-    const clock = this.options.store.clock;
-    const now = clock.now();
-    const periodMs = a.Period * 1000;
+    const now = this.options.store.clock.now();
+    const periodMs = a.period * 1000;
     // Only complete periods count: the range ends where the current period began.
     const end = Math.floor(now / periodMs) * periodMs;
     const periods = a.EvaluationPeriods + EXTRA_PERIODS;
     const start = end - periods * periodMs;
-    const series = this.options.store.statistic({
-      namespace: a.Namespace,
-      metricName: a.MetricName,
-      dimensions: Object.fromEntries(a.Dimensions.map((d) => [d.Name, d.Value])),
-      stat: a.stat,
-      period: a.Period,
-      start,
-      end,
-      unit: a.Unit,
-    });
-    const byStart = new Map(series.timestamps.map((t, i) => [t, series.values[i] as number]));
-    const range: PeriodPoint[] = Array.from({ length: periods }, (_, i) => {
-      const periodStart = start + i * periodMs;
-      const value = byStart.get(periodStart);
-      return { start: periodStart, value, breaching: value !== undefined && breaches(a.ComparisonOperator, value, a.Threshold) };
-    });
-    // CloudWatch: alarms on AWS/DynamoDB metrics always ignore missing data, whatever they say.
-    const treatMissingData = a.Namespace === 'AWS/DynamoDB' ? 'ignore' : a.TreatMissingData;
+    const values = a.kind === 'metric' ? this.metricValues(a, start, periods) : this.mathValues(a, start, periods);
+    const range: PeriodPoint[] = values.map((value, i) => ({ start: start + i * periodMs, value, breaching: value !== undefined && breaches(a.ComparisonOperator, value, a.Threshold) }));
+    // CloudWatch: alarms on AWS/DynamoDB metrics always ignore missing data, whatever they say. Said of
+    // a metric's namespace only: a math alarm has none, and its expression decides what missing means.
+    const treatMissingData = a.kind === 'metric' && a.Namespace === 'AWS/DynamoDB' ? 'ignore' : a.TreatMissingData;
     const decision = decideState(range, { evaluationPeriods: a.EvaluationPeriods, datapointsToAlarm: a.datapointsToAlarm, treatMissingData }, status.state);
     if (decision.state === status.state) return;
     const oldState = status.state;
@@ -164,8 +151,9 @@ export class AlarmEvaluator {
     status.reasonData = JSON.stringify({
       version: '1.0',
       queryDate: new Date(now).toISOString().replace('Z', '+0000'),
-      statistic: a.stat,
-      period: a.Period,
+      // A math alarm has no one statistic: each of its queries names its own.
+      ...(a.kind === 'metric' ? { statistic: a.stat } : {}),
+      period: a.period,
       recentDatapoints: decision.considered.filter((p) => p.value !== undefined).map((p) => p.value),
       threshold: a.Threshold,
     });
@@ -181,6 +169,18 @@ export class AlarmEvaluator {
     });
     this.logger(`[alarm] ${a.AlarmName}: ${oldState} -> ${decision.state}: ${reason}`);
     await this.notify(change);
+  }
+
+  /** One value per period of the range, oldest first. */
+  private metricValues(a: SingleMetricAlarmDefinition, start: number, count: number): (number | undefined)[] {
+    const periodMs = a.period * 1000;
+    const metric = { Metric: { Namespace: a.Namespace, MetricName: a.MetricName, Dimensions: a.Dimensions }, Stat: a.stat, Period: a.Period, Unit: a.Unit };
+    const byStart = storeFetcher(this.options.store)(metric, start, start + count * periodMs);
+    return Array.from({ length: count }, (_, i) => byStart.get(start + i * periodMs));
+  }
+
+  private mathValues(a: MetricMathAlarmDefinition, start: number, count: number): (number | undefined)[] {
+    return evaluateQuery(a.program, a.returnedId, { start, count }, storeFetcher(this.options.store));
   }
 
   private async notify(change: AlarmChange): Promise<void> {

@@ -2,7 +2,7 @@
  * The JSON CloudWatch publishes to an alarm action's SNS topic on a state change (field order as AWS
  * writes it), its Subject line, and the NewStateReason text.
  */
-import type { AlarmDefinition } from './alarm-definition';
+import type { AlarmDefinition, AlarmMetricQuery } from './alarm-definition';
 import type { AlarmStateValue, Decision } from './alarm-state';
 
 /** Region display names as CloudWatch puts them in the message (the common ones; others fall back to the code). */
@@ -42,7 +42,6 @@ export interface AlarmChange {
 
 export function alarmMessage(change: AlarmChange): Record<string, unknown> {
   const a = change.alarm;
-  const statistic = a.Statistic !== undefined ? { StatisticType: 'Statistic', Statistic: STAT_NAMES[a.Statistic] ?? a.Statistic } : { StatisticType: 'ExtendedStatistic', ExtendedStatistic: a.ExtendedStatistic };
   return {
     AlarmName: a.AlarmName,
     AlarmDescription: a.AlarmDescription ?? null,
@@ -56,20 +55,58 @@ export function alarmMessage(change: AlarmChange): Record<string, unknown> {
     OKActions: a.OKActions,
     AlarmActions: a.AlarmActions,
     InsufficientDataActions: a.InsufficientDataActions,
-    Trigger: {
-      MetricName: a.MetricName,
-      Namespace: a.Namespace,
-      ...statistic,
-      Unit: a.Unit ?? null,
-      Dimensions: a.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
-      Period: a.Period,
-      EvaluationPeriods: a.EvaluationPeriods,
-      DatapointsToAlarm: a.datapointsToAlarm,
-      ComparisonOperator: a.ComparisonOperator,
-      Threshold: a.Threshold,
-      TreatMissingData: a.TreatMissingData,
-      EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile ?? '',
-    },
+    Trigger: trigger(a),
+  };
+}
+
+function trigger(a: AlarmDefinition): Record<string, unknown> {
+  const evaluation = {
+    EvaluationPeriods: a.EvaluationPeriods,
+    DatapointsToAlarm: a.datapointsToAlarm,
+    ComparisonOperator: a.ComparisonOperator,
+    Threshold: a.Threshold,
+    TreatMissingData: a.TreatMissingData,
+    EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile ?? '',
+  };
+  if (a.kind === 'math') {
+    // A math alarm's trigger names no metric of its own: the queries follow the evaluation settings.
+    return { Period: a.period, ...evaluation, Metrics: a.Metrics.map(triggerQuery) };
+  }
+  const statistic = a.Statistic !== undefined ? { StatisticType: 'Statistic', Statistic: STAT_NAMES[a.Statistic] ?? a.Statistic } : { StatisticType: 'ExtendedStatistic', ExtendedStatistic: a.ExtendedStatistic };
+  return {
+    MetricName: a.MetricName,
+    Namespace: a.Namespace,
+    ...statistic,
+    Unit: a.Unit ?? null,
+    Dimensions: triggerDimensions(a.Dimensions),
+    Period: a.Period,
+    ...evaluation,
+  };
+}
+
+/** Dimensions as alarm messages write them: lowercase keys, value first. */
+function triggerDimensions(dimensions: readonly { readonly Name: string; readonly Value: string }[] | undefined): { value: string; name: string }[] {
+  return (dimensions ?? []).map((d) => ({ value: d.Value, name: d.Name }));
+}
+
+/** One query in CloudWatch's order: Expression, Id, Label, MetricStat, ReturnData; absent fields left out. */
+function triggerQuery(q: AlarmMetricQuery): Record<string, unknown> {
+  const s = q.MetricStat;
+  return {
+    ...(q.Expression !== undefined ? { Expression: q.Expression } : {}),
+    Id: q.Id,
+    ...(q.Label !== undefined ? { Label: q.Label } : {}),
+    ...(s
+      ? {
+          MetricStat: {
+            Metric: { Dimensions: triggerDimensions(s.Metric.Dimensions), MetricName: s.Metric.MetricName, Namespace: s.Metric.Namespace },
+            Period: s.Period,
+            Stat: s.Stat,
+            ...(s.Unit !== undefined ? { Unit: s.Unit } : {}),
+          },
+        }
+      : {}),
+    ReturnData: q.ReturnData,
   };
 }
 

@@ -128,6 +128,17 @@ function describeAlarms(alarms: AlarmEvaluator, body: Body): Body {
 
 function metricAlarm(status: AlarmStatus): Body {
   const a = status.definition;
+  const metric: Body =
+    a.kind === 'math'
+      ? { Metrics: a.Metrics }
+      : {
+          MetricName: a.MetricName,
+          Namespace: a.Namespace,
+          ...(a.Statistic !== undefined ? { Statistic: a.Statistic } : { ExtendedStatistic: a.ExtendedStatistic }),
+          Dimensions: a.Dimensions,
+          Period: a.Period,
+          ...(a.Unit !== undefined ? { Unit: a.Unit } : {}),
+        };
   return {
     AlarmName: a.AlarmName,
     AlarmArn: status.arn,
@@ -142,12 +153,7 @@ function metricAlarm(status: AlarmStatus): Body {
     ...(status.reasonData ? { StateReasonData: status.reasonData } : {}),
     StateUpdatedTimestamp: epochSeconds(status.updatedAt),
     StateTransitionedTimestamp: epochSeconds(status.updatedAt),
-    MetricName: a.MetricName,
-    Namespace: a.Namespace,
-    ...(a.Statistic !== undefined ? { Statistic: a.Statistic } : { ExtendedStatistic: a.ExtendedStatistic }),
-    Dimensions: a.Dimensions,
-    Period: a.Period,
-    ...(a.Unit !== undefined ? { Unit: a.Unit } : {}),
+    ...metric,
     EvaluationPeriods: a.EvaluationPeriods,
     DatapointsToAlarm: a.datapointsToAlarm,
     Threshold: a.Threshold,

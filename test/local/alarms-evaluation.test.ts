@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock } from '../../local/cloudwatch';
+import { AlarmEvaluator, alarmMessage, MetricStore, parseAlarm, QueueDepthSampler, SimulatedClock } from '../../local/cloudwatch';
 import { clientsFromEnv, createQueue, receive, waitFor, type TestClients } from '../../local/event-source/test-kit';
 
 const MINUTE = 60_000;
@@ -147,13 +147,208 @@ describe('alarm evaluation rules (controlled clock)', () => {
     assert.equal(evaluator.get('test-alarm')?.state, 'OK');
   });
 
-  it('lists metric math and invalid alarms as not evaluated, with the reason', () => {
+  it('lists unsupported metric math and invalid alarms as not evaluated, with the reason', () => {
     const { evaluator } = fixture();
-    assert.equal(evaluator.add({ AlarmName: 'math', Metrics: [{ Id: 'e1', Expression: 'm1/m2' }], EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }), false);
+    assert.equal(evaluator.add({ AlarmName: 'math', Metrics: [{ Id: 'e1', Expression: 'SUM(METRICS())' }], EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }), false);
     assert.equal(evaluator.add(alarm({ AlarmName: 'bad-stat', Statistic: 'Median' })), false);
     assert.deepEqual(evaluator.unsupported.map((u) => u.alarmName), ['math', 'bad-stat']);
-    assert.match(evaluator.unsupported[0]?.reason ?? '', /metric math/);
+    assert.equal(evaluator.unsupported[0]?.reason, 'Metrics[0] (e1): Expression "SUM(METRICS())": SUM() is not supported by the local metric math (supported functions: FILL, IF) (column 1)');
     assert.match(evaluator.unsupported[1]?.reason ?? '', /Median/);
+  });
+});
+
+const STREAM = 'orders-stream';
+const MAPPING_UUID = '7c0b5b0e-0000-4000-8000-000000000001';
+
+/** The ConsumerStalled alarm as aws-cdk-lib synthesizes a MathExpression alarm (expression first). */
+function consumerStalled(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    AlarmName: 'StreamPipeline-orders-ConsumerStalled',
+    AlarmDescription: 'records arrive, none are read',
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: 0,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 3,
+    TreatMissingData: 'notBreaching',
+    ActionsEnabled: true,
+    AlarmActions: ['arn:aws:sns:us-east-1:000000000000:alarms'],
+    OKActions: ['arn:aws:sns:us-east-1:000000000000:alarms'],
+    Metrics: [
+      { Id: 'expr_1', Label: 'records in, none read', ReturnData: true, Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)' },
+      {
+        Id: 'incoming',
+        ReturnData: false,
+        MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: STREAM }] }, Period: 60, Stat: 'Sum' },
+      },
+      {
+        Id: 'polled',
+        ReturnData: false,
+        MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'PolledEventCount', Dimensions: [{ Name: 'EventSourceMappingUUID', Value: MAPPING_UUID }] }, Period: 60, Stat: 'Sum' },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+function incoming(store: MetricStore, minute: number, value: number): void {
+  store.put({ namespace: 'AWS/Kinesis', metricName: 'IncomingRecords', dimensions: { StreamName: STREAM }, value, unit: 'Count', timestamp: T0 + minute * MINUTE + 15_000 });
+}
+
+function polled(store: MetricStore, minute: number, value: number): void {
+  store.put({ namespace: 'AWS/Lambda', metricName: 'PolledEventCount', dimensions: { EventSourceMappingUUID: MAPPING_UUID }, value, unit: 'Count', timestamp: T0 + minute * MINUTE + 20_000 });
+}
+
+describe('metric math alarms (controlled clock)', () => {
+  const NAME = 'StreamPipeline-orders-ConsumerStalled';
+
+  it('fires after 3 periods of records in and none polled, and clears when the consumer reads again', async () => {
+    const { store, evaluator, setNow } = fixture();
+    assert.equal(evaluator.add(consumerStalled()), true);
+    for (const minute of [0, 1, 2]) incoming(store, minute, 40);
+    setNow(T0 + 2 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get(NAME)?.state, 'OK', 'two stalled periods of three');
+    setNow(T0 + 3 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get(NAME)?.state, 'ALARM');
+    assert.equal(
+      evaluator.get(NAME)?.reason,
+      'Threshold Crossed: 3 out of the last 3 datapoints [1.0 (01/01/26 00:02:00), 1.0 (01/01/26 00:01:00), 1.0 (01/01/26 00:00:00)] were greater than the threshold (0.0) (minimum 3 datapoints for OK -> ALARM transition).',
+    );
+    const reasonData = JSON.parse(evaluator.get(NAME)?.reasonData ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(reasonData.recentDatapoints, [1, 1, 1]);
+    assert.equal(reasonData.period, 60);
+    assert.equal('statistic' in reasonData, false);
+
+    incoming(store, 3, 40);
+    polled(store, 3, 40);
+    setNow(T0 + 4 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get(NAME)?.state, 'OK');
+    const updates = evaluator.history(NAME).filter((h) => h.HistoryItemType === 'StateUpdate');
+    assert.deepEqual(updates.map((h) => h.HistorySummary), [
+      'Alarm updated from INSUFFICIENT_DATA to OK',
+      'Alarm updated from OK to ALARM',
+      'Alarm updated from ALARM to OK',
+    ]);
+  });
+
+  it('stays OK while records come in and are polled', async () => {
+    const { store, evaluator, setNow } = fixture();
+    evaluator.add(consumerStalled());
+    for (let minute = 0; minute < 6; minute += 1) {
+      incoming(store, minute, 25);
+      polled(store, minute, 25);
+      setNow(T0 + (minute + 1) * MINUTE);
+      await evaluator.evaluateAll();
+      assert.equal(evaluator.get(NAME)?.state, 'OK', `after minute ${minute}`);
+    }
+  });
+
+  it('an idle stream (neither metric has a datapoint) is OK: FILL makes every period 0, not missing', async () => {
+    const { evaluator, setNow } = fixture();
+    evaluator.add(consumerStalled({ TreatMissingData: 'missing' }));
+    // Without FILL the same idle stream has no datapoint at all, so TreatMissingData missing decides.
+    evaluator.add(consumerStalled({ AlarmName: 'unfilled', TreatMissingData: 'missing', Metrics: [{ ...(consumerStalled().Metrics as object[])[0], Expression: 'IF(incoming > 0 AND polled == 0, 1, 0)' }, ...(consumerStalled().Metrics as object[]).slice(1)] }));
+    setNow(T0 + 10 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get(NAME)?.state, 'OK');
+    assert.deepEqual((JSON.parse(evaluator.get(NAME)?.reasonData ?? '{}') as { recentDatapoints: number[] }).recentDatapoints, [0, 0, 0]);
+    assert.equal(evaluator.get('unfilled')?.state, 'INSUFFICIENT_DATA');
+  });
+
+  it('a math alarm on an AWS/DynamoDB metric follows its TreatMissingData (the DynamoDB rule is for single-metric alarms)', async () => {
+    const { store, evaluator, setNow } = fixture();
+    const throttles = { Namespace: 'AWS/DynamoDB', MetricName: 'ReadThrottleEvents', Dimensions: [] };
+    evaluator.add(alarm({ AlarmName: 'ddb-single', Namespace: 'AWS/DynamoDB', MetricName: 'ReadThrottleEvents', Dimensions: [], Statistic: 'Sum', Threshold: 0, TreatMissingData: 'notBreaching' }));
+    evaluator.add({
+      AlarmName: 'ddb-math',
+      Metrics: [
+        { Id: 'e1', Expression: 'throttles * 1' },
+        { Id: 'throttles', ReturnData: false, MetricStat: { Metric: throttles, Period: 60, Stat: 'Sum' } },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    store.put({ namespace: 'AWS/DynamoDB', metricName: 'ReadThrottleEvents', dimensions: {}, value: 3, timestamp: T0 + 10_000 });
+    setNow(T0 + MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('ddb-single')?.state, 'ALARM');
+    assert.equal(evaluator.get('ddb-math')?.state, 'ALARM');
+    setNow(T0 + 30 * MINUTE);
+    await evaluator.evaluateAll();
+    assert.equal(evaluator.get('ddb-single')?.state, 'ALARM', 'single metric: missing data ignored');
+    assert.equal(evaluator.get('ddb-math')?.state, 'OK', 'math: notBreaching');
+  });
+
+  it('rejects math alarms CloudWatch would reject, or that cannot be evaluated locally, with the reason', () => {
+    const reason = (properties: Record<string, unknown>): string => {
+      const parsed = parseAlarm(properties);
+      assert.equal(parsed.ok, false);
+      return parsed.ok ? '' : parsed.reason;
+    };
+    const [expression, incomingQuery, polledQuery] = consumerStalled().Metrics as Record<string, unknown>[];
+    assert.equal(
+      reason(consumerStalled({ Metrics: [{ ...expression, Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polld, 0) == 0, 1, 0)' }, incomingQuery, polledQuery] })),
+      'Metrics[0] (expr_1): the expression uses "polld", which is not the Id of any query',
+    );
+    assert.equal(
+      reason(consumerStalled({ Metrics: [expression, { ...incomingQuery, ReturnData: undefined }, polledQuery] })),
+      'Metrics: exactly one query must have ReturnData true (omitted counts as true); expr_1, incoming have',
+    );
+    assert.equal(
+      reason(consumerStalled({ Metrics: [{ ...expression, ReturnData: false }, incomingQuery, polledQuery] })),
+      'Metrics: exactly one query must have ReturnData true (omitted counts as true); none has',
+    );
+    assert.equal(reason(consumerStalled({ Period: 60, Statistic: 'Sum' })), 'Metrics cannot be combined with Statistic, Period: a math alarm describes its metrics in its queries');
+    assert.equal(
+      reason(consumerStalled({ Metrics: [expression, { ...incomingQuery, MetricStat: { ...(incomingQuery?.MetricStat as object), Stat: 'Median' } }, polledQuery] })),
+      'Metrics.1.MetricStat.Stat: "Median" is not supported locally',
+    );
+    assert.equal(reason({ ...consumerStalled(), ThresholdMetricId: 'ad1' }), 'anomaly detection alarms are not evaluated by the local target');
+  });
+
+  it("a math alarm's SNS message carries CloudWatch's Trigger for metric math: the queries instead of one metric", () => {
+    const parsed = parseAlarm(consumerStalled());
+    assert.ok(parsed.ok);
+    const message = alarmMessage({
+      alarm: parsed.alarm,
+      alarmArn: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${NAME}`,
+      accountId: '000000000000',
+      region: 'us-east-1',
+      oldState: 'OK',
+      newState: 'ALARM',
+      reason: 'Threshold Crossed',
+      time: T0,
+    });
+    const trigger = message.Trigger as Record<string, unknown>;
+    assert.deepEqual(Object.keys(trigger), ['Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'ComparisonOperator', 'Threshold', 'TreatMissingData', 'EvaluateLowSampleCountPercentile', 'Metrics']);
+    assert.deepEqual(trigger, {
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+      EvaluateLowSampleCountPercentile: '',
+      Metrics: [
+        { Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)', Id: 'expr_1', Label: 'records in, none read', ReturnData: true },
+        {
+          Id: 'incoming',
+          MetricStat: { Metric: { Dimensions: [{ value: STREAM, name: 'StreamName' }], MetricName: 'IncomingRecords', Namespace: 'AWS/Kinesis' }, Period: 60, Stat: 'Sum' },
+          ReturnData: false,
+        },
+        {
+          Id: 'polled',
+          MetricStat: { Metric: { Dimensions: [{ value: MAPPING_UUID, name: 'EventSourceMappingUUID' }], MetricName: 'PolledEventCount', Namespace: 'AWS/Lambda' }, Period: 60, Stat: 'Sum' },
+          ReturnData: false,
+        },
+      ],
+    });
+    assert.deepEqual(Object.keys((trigger.Metrics as Record<string, unknown>[])[0] ?? {}), ['Expression', 'Id', 'Label', 'ReturnData']);
+    assert.deepEqual(Object.keys((trigger.Metrics as Record<string, unknown>[])[1] ?? {}), ['Id', 'MetricStat', 'ReturnData']);
   });
 });
 

@@ -2,7 +2,8 @@
  * The control plane through the real AWS SDK v3 clients, pointed at it only by AWS_ENDPOINT_URL_LAMBDA
  * and AWS_ENDPOINT_URL_CLOUDWATCH: Lambda ListFunctions/GetFunction/Invoke and the event source mapping
  * calls (switching a live mapping on kinesis-local off and on), CloudWatch PutMetricData/GetMetricData/
- * DescribeAlarms/DescribeAlarmHistory, and AWS-shaped errors the SDK names correctly.
+ * DescribeAlarms (metric math alarms included)/DescribeAlarmHistory, and AWS-shaped errors the SDK
+ * names correctly.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,17 @@ describe('control plane through the AWS SDK', () => {
       Threshold: 1000,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
+    });
+    alarms.add({
+      AlarmName: 'sdk-error-rate',
+      Metrics: [
+        { Id: 'rate', Label: 'error rate (%)', ReturnData: true, Expression: '100 * FILL(errors, 0) / requests' },
+        { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'SdkMath', MetricName: 'Errors', Dimensions: [{ Name: 'Pipeline', Value: 'orders' }] }, Period: 60, Stat: 'Sum' } },
+        { Id: 'requests', ReturnData: false, MetricStat: { Metric: { Namespace: 'SdkMath', MetricName: 'Requests', Dimensions: [{ Name: 'Pipeline', Value: 'orders' }] }, Period: 60, Stat: 'Sum', Unit: 'Count' } },
+      ],
+      EvaluationPeriods: 2,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
     });
     controlPlane = await startControlPlane({ functions: () => [FUNCTION], invoker: directInvoker, mappings: registry, metrics: store, alarms, log: () => undefined });
     // Only the standard endpoint variables: the clients are configured like any application's.
@@ -188,6 +200,26 @@ describe('control plane through the AWS SDK', () => {
     // Newest first; with notBreaching the alarm may have passed through OK before the first data arrived.
     assert.match(history.AlarmHistoryItems?.[0]?.HistorySummary ?? '', /^Alarm updated from (INSUFFICIENT_DATA|OK) to ALARM$/);
     assert.ok(history.AlarmHistoryItems?.[0]?.Timestamp instanceof Date);
+  });
+
+  it('DescribeAlarms returns a metric math alarm with its Metrics (MetricDataQuery) instead of one metric', async () => {
+    const [math] = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['sdk-error-rate'] }))).MetricAlarms ?? [];
+    assert.ok(math);
+    assert.equal(math.MetricName, undefined);
+    assert.equal(math.Namespace, undefined);
+    assert.equal(math.Period, undefined);
+    assert.equal(math.Statistic, undefined);
+    assert.equal(math.EvaluationPeriods, 2);
+    assert.equal(math.DatapointsToAlarm, 2);
+    assert.deepEqual(math.Metrics, [
+      { Id: 'rate', Label: 'error rate (%)', ReturnData: true, Expression: '100 * FILL(errors, 0) / requests' },
+      { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'SdkMath', MetricName: 'Errors', Dimensions: [{ Name: 'Pipeline', Value: 'orders' }] }, Period: 60, Stat: 'Sum' } },
+      {
+        Id: 'requests',
+        ReturnData: false,
+        MetricStat: { Metric: { Namespace: 'SdkMath', MetricName: 'Requests', Dimensions: [{ Name: 'Pipeline', Value: 'orders' }] }, Period: 60, Stat: 'Sum', Unit: 'Count' },
+      },
+    ]);
   });
 
   it('CloudWatch errors arrive as the SDK exceptions AWS would raise', async () => {
