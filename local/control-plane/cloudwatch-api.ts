@@ -1,12 +1,13 @@
 /**
  * A subset of the CloudWatch API in AWS JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.<Op>`,
  * what the installed @aws-sdk/client-cloudwatch sends, with query-compatible errors): PutMetricData,
- * GetMetricData (MetricStat queries; metric math is refused with a clear error), ListMetrics,
- * DescribeAlarms and DescribeAlarmHistory, over the local metric store and alarm evaluator.
+ * GetMetricData (MetricStat queries, and metric math expressions through the alarms' evaluator),
+ * ListMetrics, DescribeAlarms and DescribeAlarmHistory, over the local metric store and alarm evaluator.
  * Times are on the store's simulated axis (identical to real time with time scale 1).
  */
 import type { AlarmEvaluator, AlarmStatus, MetricStore } from '../cloudwatch';
 import { isSupportedStatistic } from '../cloudwatch';
+import { compileMetricMath, evaluateQuery, periodOf, statisticQuery, storeFetcher, type MetricDataQuery, type MetricMathProgram } from '../cloudwatch/metric-math';
 import { AwsApiError, epochSeconds, timestampMs } from './http';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -67,34 +68,20 @@ function getMetricData(store: MetricStore, body: Body): Body {
   const start = timestampMs(body.StartTime, 'StartTime');
   const end = timestampMs(body.EndTime, 'EndTime');
   const descending = (body.ScanBy ?? 'TimestampDescending') === 'TimestampDescending';
-  const queries = Array.isArray(body.MetricDataQueries) ? (body.MetricDataQueries as Body[]) : [];
-  if (queries.length === 0) throw new AwsApiError('MissingParameter', 'The parameter MetricDataQueries is required.');
+  const raw = Array.isArray(body.MetricDataQueries) ? (body.MetricDataQueries as Body[]) : [];
+  if (raw.length === 0) throw new AwsApiError('MissingParameter', 'The parameter MetricDataQueries is required.');
+  const queries = raw.map(metricDataQuery);
+  const compiled = compileMetricMath(queries, 'MetricDataQueries');
+  if (!compiled.ok) throw new AwsApiError('InvalidParameterValue', compiled.reason);
   const results = queries
     .filter((q) => q.ReturnData !== false)
     .map((q) => {
-      const id = requireString(q.Id, 'MetricDataQueries.Id');
-      if (q.Expression !== undefined) throw new AwsApiError('InvalidParameterValue', `Query ${id}: metric math expressions are not supported by the local target`);
-      const stat = (q.MetricStat ?? {}) as Body;
-      const metric = (stat.Metric ?? {}) as Body;
-      const statistic = requireString(stat.Stat, `MetricDataQueries.${id}.MetricStat.Stat`);
-      if (!isSupportedStatistic(statistic)) throw new AwsApiError('InvalidParameterValue', `Query ${id}: statistic ${statistic} is not supported locally`);
-      const period = Number(stat.Period);
-      if (!Number.isInteger(period) || period <= 0) throw new AwsApiError('InvalidParameterValue', `Query ${id}: Period must be a positive integer`);
-      const series = store.statistic({
-        namespace: requireString(metric.Namespace, 'Namespace'),
-        metricName: requireString(metric.MetricName, 'MetricName'),
-        dimensions: dimensionsOf(metric.Dimensions),
-        stat: statistic,
-        period,
-        start,
-        end,
-        unit: unitOf(stat.Unit),
-      });
+      const series = q.MetricStat ? store.statistic(statisticQuery(q.MetricStat, start, end)) : expressionSeries(store, compiled.program, q.Id, start, end);
       const order = series.timestamps.map((_, i) => i);
       if (descending) order.reverse();
       return {
-        Id: id,
-        Label: typeof q.Label === 'string' ? q.Label : String(metric.MetricName),
+        Id: q.Id,
+        Label: q.Label ?? q.MetricStat?.Metric.MetricName ?? q.Id,
         Timestamps: order.map((i) => epochSeconds(series.timestamps[i] as number)),
         Values: order.map((i) => series.values[i] as number),
         StatusCode: 'Complete',
@@ -102,6 +89,62 @@ function getMetricData(store: MetricStore, body: Body): Body {
       };
     });
   return { MetricDataResults: results, Messages: [] };
+}
+
+/** One query of the request, checked for what the local store can answer. */
+function metricDataQuery(q: Body): MetricDataQuery {
+  const id = requireString(q.Id, 'MetricDataQueries.Id');
+  const common = {
+    Id: id,
+    ...(typeof q.Label === 'string' ? { Label: q.Label } : {}),
+    ...(typeof q.ReturnData === 'boolean' ? { ReturnData: q.ReturnData } : {}),
+    ...(typeof q.Period === 'number' ? { Period: q.Period } : {}),
+    ...(typeof q.AccountId === 'string' ? { AccountId: q.AccountId } : {}),
+  };
+  if (q.Expression !== undefined) {
+    if (q.MetricStat !== undefined) throw new AwsApiError('InvalidParameterValue', `Query ${id}: exactly one of Expression and MetricStat is required`);
+    return { ...common, Expression: requireString(q.Expression, `MetricDataQueries.${id}.Expression`) };
+  }
+  const stat = (q.MetricStat ?? {}) as Body;
+  const metric = (stat.Metric ?? {}) as Body;
+  const statistic = requireString(stat.Stat, `MetricDataQueries.${id}.MetricStat.Stat`);
+  if (!isSupportedStatistic(statistic)) throw new AwsApiError('InvalidParameterValue', `Query ${id}: statistic ${statistic} is not supported locally`);
+  const period = Number(stat.Period);
+  if (!Number.isInteger(period) || period <= 0) throw new AwsApiError('InvalidParameterValue', `Query ${id}: Period must be a positive integer`);
+  const unit = unitOf(stat.Unit);
+  return {
+    ...common,
+    MetricStat: {
+      Metric: {
+        Namespace: requireString(metric.Namespace, 'Namespace'),
+        MetricName: requireString(metric.MetricName, 'MetricName'),
+        Dimensions: Object.entries(dimensionsOf(metric.Dimensions)).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: period,
+      Stat: statistic,
+      ...(unit !== undefined ? { Unit: unit } : {}),
+    },
+  };
+}
+
+/**
+ * An expression over the aligned periods of [start, end), up to the current one: FILL would otherwise
+ * invent values for periods that have not begun.
+ */
+function expressionSeries(store: MetricStore, program: MetricMathProgram, id: string, start: number, end: number): { timestamps: number[]; values: number[] } {
+  const periodMs = periodOf(program, id) * 1000;
+  const first = Math.floor(start / periodMs) * periodMs;
+  const last = Math.min(end, Math.floor(store.clock.now() / periodMs) * periodMs + periodMs);
+  const count = Math.max(0, Math.ceil((last - first) / periodMs));
+  const values = evaluateQuery(program, id, { start: first, count }, storeFetcher(store));
+  const timestamps: number[] = [];
+  const present: number[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    timestamps.push(first + i * periodMs);
+    present.push(v);
+  });
+  return { timestamps, values: present };
 }
 
 function listMetrics(store: MetricStore, body: Body): Body {
