@@ -97,9 +97,20 @@ export interface AlarmSpecInput {
 /** Omit over each member of a union (plain Omit would keep only the keys all members share). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/**
+ * Periods a `sustainedDespiteLateData` alarm looks back beyond the configured evaluation periods: the
+ * newest period of a service metric may not be published yet when the alarm evaluates, and metric
+ * math's FILL counts it as 0, which would break every streak.
+ */
+export const LATE_DATA_PERIODS = 2;
+
 type Row = DistributiveOmit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm'> & {
-  /** `sustained`: every evaluated period breaches; `any`: one breaching period fires. */
-  readonly fireOn: 'sustained' | 'any';
+  /**
+   * `sustained`: every evaluated period breaches; `any`: one breaching period fires;
+   * `sustainedDespiteLateData`: as many breaching periods as `sustained` needs, among
+   * LATE_DATA_PERIODS more periods (3 of 5 by default).
+   */
+  readonly fireOn: 'sustained' | 'any' | 'sustainedDespiteLateData';
 };
 
 /** The table of alarms for one pipeline, in the order they appear on the dashboard and in the docs. */
@@ -175,9 +186,10 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
         },
       },
       threshold: 0,
-      thresholdText: 'records arrive and none are read, in every period',
-      // Sustained: at low traffic a record put at the end of a period is read in the next one.
-      fireOn: 'sustained',
+      thresholdText: 'records arrive and none are read',
+      // Sustained: at low traffic a record put at the end of a period is read in the next one. Despite
+      // late data: the newest IncomingRecords or PolledEventCount datapoint may not be published yet.
+      fireOn: 'sustainedDespiteLateData',
       treatMissingData: 'notBreaching',
       missingDataReason:
         'the expression fills missing metrics with 0, so a period without data is an idle stream with nobody waiting',
@@ -399,7 +411,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
     ...row,
     alarmName: `${names.alarmNamePrefix}${row.kind}`,
     periodSeconds,
-    evaluationPeriods,
+    evaluationPeriods: fireOn === 'sustainedDespiteLateData' ? evaluationPeriods + LATE_DATA_PERIODS : evaluationPeriods,
     datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,
   }));
 }
