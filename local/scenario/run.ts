@@ -42,7 +42,7 @@ import type { ActionKind, AlertObservation, Reconciliation } from './reconcile';
 import { reconcileOnce } from './judge';
 import { scheduleSteps, type ScheduledStep } from './schedule';
 import { writeReport } from './report/html';
-import type { ExecutedWindow, LatencyAlarmOutcome, PipelineSummary, ReportData, ScenarioSummary } from './summary';
+import type { AlarmOutcome, ExecutedWindow, PipelineSummary, ReportData, ScenarioSummary } from './summary';
 import { POISON_KINDS, poisonRecord } from './workloads/poison';
 import { ordersWorkload, ORDER_EVENT_TYPE } from './workloads/orders';
 import { planBreachEpisodes, READING_EVENT_TYPE, telemetryWorkload } from './workloads/telemetry';
@@ -59,10 +59,14 @@ export interface ScenarioTarget {
 type ResourceNames = ReturnType<typeof pipelineResourceNames>;
 
 /** The configured names as the target deployed them: each physical name with the suffix appended. */
-function deployedNames(stackName: string, pipeline: string, suffix: string): ResourceNames & { latencyAlarmName: string } {
+function deployedNames(stackName: string, pipeline: string, suffix: string): ResourceNames & { latencyAlarmName: string; stalledAlarmName: string } {
   const names = pipelineResourceNames(stackName, pipeline);
   const suffixed = Object.fromEntries(Object.entries(names).map(([key, value]) => [key, key === 'alarmNamePrefix' ? value : `${value}${suffix}`])) as ResourceNames;
-  return { ...suffixed, latencyAlarmName: `${names.alarmNamePrefix}${AlarmKind.EventToActionLatencyP99}${suffix}` };
+  return {
+    ...suffixed,
+    latencyAlarmName: `${names.alarmNamePrefix}${AlarmKind.EventToActionLatencyP99}${suffix}`,
+    stalledAlarmName: `${names.alarmNamePrefix}${AlarmKind.ConsumerStalled}${suffix}`,
+  };
 }
 
 export interface RunControl {
@@ -393,11 +397,11 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
       note(reconciliation.ok ? 'drained: every event accounted for' : 'drain ended with unaccounted events (see problems)');
       if (signal?.aborted) stoppedBecause = 'interrupted (Ctrl-C) while draining';
 
-      // Settle: a latency alarm that fired during recovery should be back to OK.
-      phase = 'settling: waiting for the latency alarms to return to OK';
+      // Settle: the latency and stalled alarms that fired during the outage should be back to OK.
+      phase = 'settling: waiting for the latency and stalled alarms to return to OK';
       const settleDeadline = Date.now() + options.settleTimeoutSeconds * 1000;
-      const latencyAlarmNames = driven.map((d) => d.names.latencyAlarmName);
-      while (!signal?.aborted && Date.now() < settleDeadline && latestAlarms.some((a) => latencyAlarmNames.includes(a.name) && a.state === 'ALARM')) {
+      const outageAlarmNames = driven.flatMap((d) => [d.names.latencyAlarmName, d.names.stalledAlarmName]);
+      while (!signal?.aborted && Date.now() < settleDeadline && latestAlarms.some((a) => outageAlarmNames.includes(a.name) && a.state === 'ALARM')) {
         await sleep(SAMPLE_EVERY_MS, signal);
       }
     }
@@ -431,7 +435,6 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
   const pipelines: PipelineSummary[] = driven.map((d) => {
     const rec = reconciliation?.pipelines.find((p) => p.pipeline === d.config.name);
     const s = series.series.find((x) => x.pipeline === d.config.name);
-    const alarmName = d.names.latencyAlarmName;
     return {
       pipeline: d.config.name,
       counts: rec?.counts ?? emptyCounts(ledger, d.config.name),
@@ -439,7 +442,8 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
       latencyP99: percentiles.get(d.config.name)?.p99,
       worstPeriodP99: s && s.p99.length > 0 ? Math.max(...s.p99.map((p) => p.value)) : undefined,
       latencyObjectiveMs: d.config.alarms.latencyObjectiveMs,
-      latencyAlarm: consumerOutage ? latencyAlarmOutcome(alarmName, consumerOutage.startAt, loadStartedAt, transitions, alarmSamples) : undefined,
+      latencyAlarm: consumerOutage ? alarmOutcome(d.names.latencyAlarmName, consumerOutage.startAt, loadStartedAt, transitions, alarmSamples) : undefined,
+      stalledAlarm: consumerOutage ? alarmOutcome(d.names.stalledAlarmName, consumerOutage.startAt, loadStartedAt, transitions, alarmSamples) : undefined,
     };
   });
   const problems = [...(reconciliation?.pipelines.flatMap((p) => p.problems.map((x) => `${p.pipeline}: ${x}`)) ?? [])];
@@ -506,14 +510,14 @@ async function readSeriesSafe(cloudwatch: CloudWatchClient, axis: TimeAxis, targ
   }
 }
 
-/** When the latency alarm went to ALARM after the outage began, and when it came back to OK. */
-export function latencyAlarmOutcome(
+/** When an alarm went to ALARM after the outage began, and when it came back to OK. */
+export function alarmOutcome(
   alarmName: string,
   outageStartAt: number,
   loadStartedAt: number,
   transitions: readonly AlarmTransition[],
   samples: readonly { at: number; states: Readonly<Record<string, string>> }[],
-): LatencyAlarmOutcome {
+): AlarmOutcome {
   let changes = transitions.filter((t) => t.name === alarmName).map((t) => ({ at: t.at.getTime(), state: t.to }));
   if (changes.length === 0) changes = samples.map((s) => ({ at: s.at, state: s.states[alarmName] ?? '' }));
   const fired = changes.find((c) => c.at >= outageStartAt && c.state === 'ALARM');

@@ -12,7 +12,8 @@ export interface ExecutedWindow {
   readonly endAt?: number;
 }
 
-export interface LatencyAlarmOutcome {
+/** How an alarm answered the consumer outage. */
+export interface AlarmOutcome {
   readonly alarmName: string;
   /** Seconds from the start of the load; undefined if it never happened. */
   readonly firedAt?: number;
@@ -30,7 +31,9 @@ export interface PipelineSummary {
   /** The largest p99 of any period (ms): the outage's effect. */
   readonly worstPeriodP99?: number;
   readonly latencyObjectiveMs: number;
-  readonly latencyAlarm?: LatencyAlarmOutcome;
+  readonly latencyAlarm?: AlarmOutcome;
+  /** The ConsumerStalled alarm: records in, none read (it pages while the outage lasts). */
+  readonly stalledAlarm?: AlarmOutcome;
 }
 
 export interface ScenarioSummary {
@@ -97,6 +100,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       const a = p.latencyAlarm;
       const at = (s: number | undefined): string => (s === undefined ? 'never' : `at ${s.toFixed(1)} s`);
       lines.push(`    latency alarm ${a.alarmName}: ALARM ${at(a.firedAt)}, OK again ${at(a.clearedAt)}`);
+      if (p.stalledAlarm) lines.push(`    stalled alarm ${p.stalledAlarm.alarmName}: ALARM ${at(p.stalledAlarm.firedAt)}, OK again ${at(p.stalledAlarm.clearedAt)}`);
       if (a.firedAt === undefined) {
         // One period whose p99 breaches fires it: a backlog that never pushed a period's p99 over the objective does not.
         lines.push(`      (no alarm period's p99 exceeded the objective: the outage was shorter than the objective; a longer one shows it fire, e.g. --consumer-outage-seconds 20)`);

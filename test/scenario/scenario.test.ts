@@ -98,9 +98,26 @@ describe('npm start scenario, short run', () => {
       assert.ok(Math.max(0, ...after.map((point) => point.value)) > p.latencyObjectiveMs, `${p.pipeline}: the outage does not show in p99 latency`);
       const alarm = p.latencyAlarm;
       assert.ok(alarm);
-      // latencyAlarmOutcome only counts an ALARM transition after the outage began.
+      // alarmOutcome only counts an ALARM transition after the outage began.
       assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM after the consumer outage`);
       assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > alarm.firedAt, `${alarm.alarmName} did not return to OK`);
+    }
+  });
+
+  it('paged while the consumer was off: the stalled alarm fired during the outage and returned to OK after', () => {
+    const outage = result.summary.windows.find((w) => w.label === 'consumer outage');
+    assert.ok(outage?.endAt !== undefined);
+    const outageEndS = (outage.endAt - result.report.loadStartedAt) / 1000;
+    for (const p of result.summary.pipelines) {
+      const alarm = p.stalledAlarm;
+      assert.ok(alarm);
+      assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM during the consumer outage`);
+      // The point of this alarm: it fires while records wait, not after the backlog completes late.
+      assert.ok(alarm.firedAt <= outageEndS, `${alarm.alarmName} fired at ${alarm.firedAt} s, after the outage ended at ${outageEndS} s`);
+      const history = result.report.alarmTransitions
+        .filter((t) => t.name === alarm.alarmName)
+        .map((t) => `${((t.at.getTime() - result.report.loadStartedAt) / 1000).toFixed(1)} s ${t.to}`);
+      assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > outageEndS, `${alarm.alarmName} did not return to OK after the outage: ${history.join(', ')}`);
     }
   });
 

@@ -170,10 +170,10 @@ export function renderReport(data: ReportData): string {
   const problems = s.problems.length
     ? `<h2>Problems (${s.problems.length})</h2><ul class="problems">${s.problems.slice(0, 300).map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`
     : '';
-  const latencyTable = `<table><tr><th>pipeline</th><th>p50</th><th>p99</th><th>worst period p99</th><th>objective</th><th>latency alarm ALARM at</th><th>OK again at</th></tr>${s.pipelines
+  const latencyTable = `<table><tr><th>pipeline</th><th>p50</th><th>p99</th><th>worst period p99</th><th>objective</th><th>latency alarm ALARM at</th><th>OK again at</th><th>stalled alarm ALARM at</th><th>OK again at</th></tr>${s.pipelines
     .map(
       (p) =>
-        `<tr><td>${esc(p.pipeline)}</td><td>${fmt(p.latencyP50)}</td><td>${fmt(p.latencyP99)}</td><td>${fmt(p.worstPeriodP99)}</td><td>${p.latencyObjectiveMs} ms</td><td>${at(p.latencyAlarm?.firedAt)}</td><td>${at(p.latencyAlarm?.clearedAt)}</td></tr>`,
+        `<tr><td>${esc(p.pipeline)}</td><td>${fmt(p.latencyP50)}</td><td>${fmt(p.latencyP99)}</td><td>${fmt(p.worstPeriodP99)}</td><td>${p.latencyObjectiveMs} ms</td><td>${at(p.latencyAlarm?.firedAt)}</td><td>${at(p.latencyAlarm?.clearedAt)}</td><td>${at(p.stalledAlarm?.firedAt)}</td><td>${at(p.stalledAlarm?.clearedAt)}</td></tr>`,
     )
     .join('')}</table>`;
 
