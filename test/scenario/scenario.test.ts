@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../../local';
+import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../local/scenario/options';
 import { runScenario, type ScenarioResult } from '../../local/scenario/run';
 
@@ -26,7 +26,7 @@ const OPTIONS: ScenarioOptions = {
 
 // Other test files deploy the same stack onto the same emulators: our own names keep us apart.
 const resourceNameSuffix = `-sc${randomBytes(2).toString('hex')}`;
-let localAws: LocalAws | undefined;
+let localAws: LocalAwsInstance | undefined;
 let result: ScenarioResult;
 const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
 
@@ -102,6 +102,12 @@ describe('npm start scenario, short run', () => {
       assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM after the consumer outage`);
       assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > alarm.firedAt, `${alarm.alarmName} did not return to OK`);
     }
+  });
+
+  it('evaluated every alarm of the stack locally: none was listed as not evaluated', () => {
+    assert.ok(localAws);
+    assert.deepEqual(localAws.alarms.unsupported, []);
+    assert.equal(localAws.alarms.list().length, result.report.alarmNames.length);
   });
 
   it('paged while the consumer was off: the stalled alarm fired during the outage and returned to OK after', () => {
