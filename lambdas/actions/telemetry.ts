@@ -13,8 +13,9 @@
  * a crash in between can repeat one alert; no alert is ever lost.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
-import { pipelineSchema } from '../../lib/config/schema';
+// zod/mini keeps the bundle small (see lib/config/telemetry-schema.ts); messages are stated per rule.
+import * as z from 'zod/mini';
+import { telemetrySchema, type TelemetryConfig } from '../../lib/config/telemetry-schema';
 import type { ActionEvent, ActionFactory, ExternalAction, StateAccess } from './action';
 import { PoisonEventError } from '../processor/errors';
 import { requireStateTable, SettingsError } from '../processor/settings';
@@ -23,15 +24,16 @@ import { ProcessorEnv } from '../shared/environment';
 export const TelemetryEventType = { Reading: 'equipment.reading' } as const;
 export const TELEMETRY_ALERT_KIND = 'stream-pipeline.telemetry-alert';
 
-/** The pipeline configuration's `telemetry` section: the same schema the stack validated. */
-const telemetryConfigSchema = pipelineSchema.shape.telemetry.unwrap();
-export type TelemetryConfig = z.output<typeof telemetryConfigSchema>;
+export type { TelemetryConfig };
 type Threshold = TelemetryConfig['thresholds'][string];
 
-const readingSchema = z.object({
-  deviceId: z.string().min(1).optional(),
-  readings: z.record(z.string(), z.number({ message: 'must be a number' })),
-});
+const readingSchema = z.object(
+  {
+    deviceId: z.optional(z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' }))),
+    readings: z.record(z.string(), z.number({ error: 'must be a number' }), { error: 'must be an object of metric: number' }),
+  },
+  { error: 'must be an object with readings' },
+);
 
 /** The alert published once per incident. */
 export interface TelemetryAlert {
@@ -60,8 +62,8 @@ function breaches(value: number, threshold: Threshold): boolean {
 
 export function parseTelemetryConfig(json: string | undefined): TelemetryConfig {
   if (!json) throw new SettingsError(`The telemetry action needs ${ProcessorEnv.TelemetryConfig}`);
-  const parsed = telemetryConfigSchema.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new SettingsError(`${ProcessorEnv.TelemetryConfig} is invalid: ${parsed.error.message}`);
+  const parsed = telemetrySchema.safeParse(JSON.parse(json));
+  if (!parsed.success) throw new SettingsError(`${ProcessorEnv.TelemetryConfig} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'telemetry'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

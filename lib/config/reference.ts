@@ -38,7 +38,11 @@ interface JsonSchema {
   additionalProperties?: JsonSchema | boolean;
 }
 
-const SCHEMA_FILE = path.join(__dirname, 'schema.ts');
+/** The files whose object schemas (and their JSDoc) make up the configuration. */
+const SCHEMA_FILES = ['schema.ts', 'telemetry-schema.ts'].map((file) => path.join(__dirname, file));
+
+/** `z._default(z.record(...), …)` and `z.optional(z.array(...))` (zod/mini's wrappers) are records and arrays too. */
+const WRAPPERS = /^(?:z\.(?:_default|optional|nullable)\()+/;
 
 /** Every field of the configuration, in declaration order. */
 export function configFields(): ConfigField[] {
@@ -60,23 +64,26 @@ export function configReferenceMarkdown(): string {
   return ['| field | type and range | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** Walks schema.ts: each documented property of the object schemas, with its path from the root. */
+/** Walks the schema files: each documented property of the object schemas, with its path from the root. */
 function documentedPaths(): { path: string; description: string }[] {
-  const source = ts.createSourceFile(SCHEMA_FILE, fs.readFileSync(SCHEMA_FILE, 'utf8'), ts.ScriptTarget.ES2022, true);
   const schemaVars = new Map<string, ts.ObjectLiteralExpression>();
-  source.forEachChild((statement) => {
-    if (!ts.isVariableStatement(statement)) return;
-    for (const decl of statement.declarationList.declarations) {
-      const literal = decl.initializer && firstObjectLiteral(decl.initializer);
-      if (ts.isIdentifier(decl.name) && literal) schemaVars.set(decl.name.text, literal);
-    }
-  });
+  for (const file of SCHEMA_FILES) {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    source.forEachChild((statement) => {
+      if (!ts.isVariableStatement(statement)) return;
+      for (const decl of statement.declarationList.declarations) {
+        const literal = decl.initializer && firstObjectLiteral(decl.initializer);
+        if (ts.isIdentifier(decl.name) && literal) schemaVars.set(decl.name.text, literal);
+      }
+    });
+  }
   const out: { path: string; description: string }[] = [];
   const visit = (literal: ts.ObjectLiteralExpression, prefix: string): void => {
+    const source = literal.getSourceFile();
     for (const prop of literal.properties) {
       if (!ts.isPropertyAssignment(prop) || !(ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name))) continue;
       const init = prop.initializer;
-      const text = init.getText(source);
+      const text = init.getText(source).replace(WRAPPERS, '');
       const fieldPath = `${prefix}${prop.name.text}${text.startsWith('z.array(') ? '[]' : text.startsWith('z.record(') ? '.<name>' : ''}`;
       out.push({ path: fieldPath, description: jsDocOf(prop, source) });
       const nested = firstObjectLiteral(init) ?? identifiersIn(init).map((id) => schemaVars.get(id)).find((l) => l !== undefined);

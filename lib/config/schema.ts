@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { pipelineResourceNames } from './names';
+import { telemetrySchema } from './telemetry-schema';
 
 /** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
 export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
@@ -95,27 +96,6 @@ const alarmsSchema = z.strictObject({
   evaluationPeriods: z.int().min(1).max(100).default(3),
 });
 
-const thresholdSchema = z
-  .strictObject({
-    /** A reading below this is a breach. */
-    min: z.number().optional(),
-    /** A reading above this is a breach. */
-    max: z.number().optional(),
-  })
-  .refine((t) => t.min !== undefined || t.max !== undefined, { message: 'needs min, max or both' })
-  .refine((t) => t.min === undefined || t.max === undefined || t.min < t.max, { message: 'min must be below max' });
-
-const telemetrySchema = z.strictObject({
-  /** Per-metric limits; a reading outside them is a breach. */
-  thresholds: z.record(z.string().min(1), thresholdSchema).default({
-    temperatureC: { max: 90 },
-    vibrationMmS: { max: 8 },
-    pressureBar: { min: 1, max: 12 },
-  }),
-  /** A device's breaches of one metric within this window are one incident (seconds). Default 900. */
-  incidentWindowSeconds: z.int().min(1).max(86_400).default(900),
-});
-
 export const pipelineSchema = z
   .strictObject({
     /** Lower-case name, used in resource names, metric dimensions and CLI flags. */
@@ -137,7 +117,7 @@ export const pipelineSchema = z
     /** Alarm thresholds and evaluation. */
     alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
     /** Only for the `telemetry` action. */
-    telemetry: telemetrySchema.optional(),
+    telemetry: z.optional(telemetrySchema),
   })
   .superRefine((p, ctx) => {
     const retentionSeconds = p.stream.retentionHours * 3600;
