@@ -10,6 +10,7 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricStore } from './metric-store';
+import { PeriodicTask } from './periodic-task';
 
 export interface SampledQueue {
   readonly name: string;
@@ -32,8 +33,10 @@ interface InspectedMessage {
 }
 
 export class QueueDepthSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private sampling: Promise<void> = Promise.resolve();
+  private readonly task = new PeriodicTask(
+    () => Promise.all(this.queues.map((q) => this.sample(q))).then(() => undefined),
+    (error) => this.log(`[cloudwatch] sampling queues failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
   private readonly nonEmptySince = new Map<string, number>();
   private readonly queues: SampledQueue[];
 
@@ -46,24 +49,16 @@ export class QueueDepthSampler {
   }
 
   start(): void {
-    if (this.timer) return;
-    const interval = this.options.intervalMs ?? Math.max(50, this.options.store.clock.realDuration(60_000));
-    this.timer = setInterval(() => void this.sampleNow(), interval);
-    this.timer.unref();
+    this.task.start(this.options.intervalMs ?? Math.max(50, this.options.store.clock.realDuration(60_000)));
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.sampling;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Samples every queue once now. */
   sampleNow(): Promise<void> {
-    this.sampling = this.sampling.then(async () => {
-      await Promise.all(this.queues.map((q) => this.sample(q)));
-    });
-    return this.sampling;
+    return this.task.runNow();
   }
 
   private async sample(queue: SampledQueue): Promise<void> {
@@ -79,9 +74,7 @@ export class QueueDepthSampler {
       const age = await this.oldestAgeSeconds(queue, visible + notVisible, now);
       if (age !== undefined) this.put(queue, 'ApproximateAgeOfOldestMessage', age, 'Seconds', now);
     } catch (error) {
-      (this.options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))(
-        `[cloudwatch] sampling queue ${queue.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.log(`[cloudwatch] sampling queue ${queue.name} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -109,6 +102,10 @@ export class QueueDepthSampler {
     } catch {
       return undefined;
     }
+  }
+
+  private log(line: string): void {
+    (this.options.logger ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
   private put(queue: SampledQueue, metricName: string, value: number, unit: string, timestamp: number): void {

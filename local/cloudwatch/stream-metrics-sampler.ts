@@ -17,6 +17,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { MetricStore } from './metric-store';
+import { PeriodicTask } from './periodic-task';
 
 export interface StreamMetricsSamplerOptions {
   readonly kinesis: KinesisClient;
@@ -36,31 +37,28 @@ interface ShardReader {
 }
 
 export class StreamMetricsSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private sampling: Promise<void> = Promise.resolve();
+  private readonly task = new PeriodicTask(
+    async () => {
+      this.readers ??= await this.listShards();
+      await Promise.all(this.readers.filter((r) => !r.done).map((r) => this.read(r)));
+    },
+    (error) => this.log(`[cloudwatch] listing the shards for stream metrics failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
   private readers: ShardReader[] | undefined;
 
   constructor(private readonly options: StreamMetricsSamplerOptions) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.sampleNow(), this.options.intervalMs ?? 1000);
-    this.timer.unref();
+    this.task.start(this.options.intervalMs ?? 1000);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.sampling;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Reads every shard once now and records what arrived since the last read. */
   sampleNow(): Promise<void> {
-    this.sampling = this.sampling.then(async () => {
-      this.readers ??= await this.listShards();
-      await Promise.all(this.readers.filter((r) => !r.done).map((r) => this.read(r)));
-    });
-    return this.sampling;
+    return this.task.runNow();
   }
 
   private async listShards(): Promise<ShardReader[]> {
@@ -119,10 +117,12 @@ export class StreamMetricsSampler {
         return;
       }
       reader.iterator = undefined;
-      (this.options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))(
-        `[cloudwatch] reading ${reader.streamName}/${reader.shardId} for its metrics failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.log(`[cloudwatch] reading ${reader.streamName}/${reader.shardId} for its metrics failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  private log(line: string): void {
+    (this.options.logger ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
   private put(streamName: string, metricName: string, value: number, unit: string, timestamp: number): void {
