@@ -3,6 +3,11 @@
  * overlapping it); stop() waits for the run in progress. The samplers that publish service metrics
  * (SQS queue depth, Kinesis incoming records) are built on it.
  */
+/** Where the samplers report a failed read when no logger was given. */
+export const logToStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();

@@ -10,7 +10,7 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricStore } from './metric-store';
-import { PeriodicTask } from './periodic-task';
+import { logToStderr, PeriodicTask } from './periodic-task';
 
 export interface SampledQueue {
   readonly name: string;
@@ -105,7 +105,7 @@ export class QueueDepthSampler {
   }
 
   private log(line: string): void {
-    (this.options.logger ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+    (this.options.logger ?? logToStderr)(line);
   }
 
   private put(queue: SampledQueue, metricName: string, value: number, unit: string, timestamp: number): void {

@@ -17,7 +17,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { MetricStore } from './metric-store';
-import { PeriodicTask } from './periodic-task';
+import { logToStderr, PeriodicTask } from './periodic-task';
 
 export interface StreamMetricsSamplerOptions {
   readonly kinesis: KinesisClient;
@@ -122,7 +122,7 @@ export class StreamMetricsSampler {
   }
 
   private log(line: string): void {
-    (this.options.logger ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+    (this.options.logger ?? logToStderr)(line);
   }
 
   private put(streamName: string, metricName: string, value: number, unit: string, timestamp: number): void {

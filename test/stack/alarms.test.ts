@@ -9,7 +9,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { iteratorAgeThresholdMs, loadConfig, pipelineResourceNames, stackResourceNames } from '../../lib/config';
 import { AlarmKind, LATE_DATA_PERIODS, pipelineAlarmSpecs } from '../../lib/constructs/alarm-specs';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
-import { ref, resourcesOfType, resourceWhere, synthStack, type CfnResource, type Synthesized } from './synth';
+import { alarmPeriods, ref, resourcesOfType, resourceWhere, synthStack, type CfnResource, type Synthesized } from './synth';
 
 const config = loadConfig();
 let s: Synthesized;
@@ -42,10 +42,7 @@ test('every alarm sends ALARM and OK to the stack alarm topic, evaluates from co
     assert.equal(props.ActionsEnabled, true);
     assert.equal(props.ComparisonOperator, 'GreaterThanThreshold');
     assert.ok(['notBreaching', 'breaching', 'ignore', 'missing'].includes(props.TreatMissingData as string), `${String(props.AlarmName)} sets TreatMissingData`);
-    // A metric-math alarm carries the period on each metric it reads instead.
-    const periods = props.Metrics
-      ? (props.Metrics as { MetricStat?: { Period: number } }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : []))
-      : [props.Period];
+    const periods = alarmPeriods(alarm);
     assert.ok(periods.length > 0 && periods.every((period) => period === 60), `${String(props.AlarmName)} evaluates 60 s periods`);
     // 3 periods from the config; ConsumerStalled looks 2 further back for late stream metrics.
     const lateDataTolerant = String(props.AlarmName).endsWith(AlarmKind.ConsumerStalled);

@@ -80,5 +80,11 @@ export function resourcesOfType(json: Synthesized['json'], type: string): [strin
   return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
 }
 
+/** The periods an alarm evaluates: its own, or, for a metric-math alarm, each metric's it reads. */
+export function alarmPeriods(alarm: CfnResource): unknown[] {
+  const metrics = alarm.Properties.Metrics as { MetricStat?: { Period: number } }[] | undefined;
+  return metrics ? metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : [])) : [alarm.Properties.Period];
+}
+
 export const ref = (logicalId: string): { Ref: string } => ({ Ref: logicalId });
 export const arnOf = (logicalId: string): { 'Fn::GetAtt': [string, string] } => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });

@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { parseConfig, pipelineResourceNames, stackResourceNames } from '../../lib/config';
 import { AlarmKind, LATE_DATA_PERIODS } from '../../lib/constructs/alarm-specs';
 import { ProcessorEnv, PowertoolsEnv } from '../../lambdas/shared/environment';
-import { ref, resourcesOfType, resourceWhere, synthStack, type Synthesized } from './synth';
+import { alarmPeriods, ref, resourcesOfType, resourceWhere, synthStack, type Synthesized } from './synth';
 
 const config = parseConfig({
   stackName: 'AcmeEvents',
@@ -106,9 +106,7 @@ test('alarm thresholds, periods and evaluation come from the configuration', () 
   assert.equal(alarm(AlarmKind.IteratorAge).Threshold, 4000);
   assert.equal(alarm(AlarmKind.DlqOldestMessageAge).Threshold, 600);
   for (const [, a] of resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')) {
-    // A metric-math alarm carries the period on each metric it reads.
-    const metrics = a.Properties.Metrics as { MetricStat?: { Period: number } }[] | undefined;
-    const periods = metrics ? metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : [])) : [a.Properties.Period];
+    const periods = alarmPeriods(a);
     assert.ok(periods.length > 0 && periods.every((period) => period === 120), `${String(a.Properties.AlarmName)}: ${periods.join(', ')}`);
     const lateDataTolerant = String(a.Properties.AlarmName).endsWith(AlarmKind.ConsumerStalled);
     assert.equal(a.Properties.EvaluationPeriods, lateDataTolerant ? 5 + LATE_DATA_PERIODS : 5);
