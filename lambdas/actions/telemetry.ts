@@ -13,9 +13,9 @@
  * a crash in between can repeat one alert; no alert is ever lost.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-// zod/mini keeps the bundle small (see lib/config/telemetry-schema.ts); messages are stated per rule.
+// zod/mini keeps the bundle small (see lambdas/shared/telemetry-config.ts); messages are stated per rule.
 import * as z from 'zod/mini';
-import { telemetrySchema, type TelemetryConfig } from '../../lib/config/telemetry-schema';
+import { telemetrySchema, type TelemetryConfig } from '../shared/telemetry-config';
 import type { ActionEvent, ActionFactory, ExternalAction, StateAccess } from './action';
 import { PoisonEventError } from '../processor/errors';
 import { requireStateTable, SettingsError } from '../processor/settings';

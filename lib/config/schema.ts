@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { pipelineResourceNames } from './names';
-import { telemetrySchema } from './telemetry-schema';
+import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
 
 /** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
 export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;

@@ -1,9 +1,9 @@
 /**
- * The `telemetry` section of a pipeline's configuration (see ./schema.ts for the rest).
+ * The `telemetry` section of a pipeline's configuration (see lib/config/schema.ts for the rest).
  *
  * Written with zod/mini because the telemetry processor validates its configuration with this very
  * schema at run time: zod's classic API would add ~445 KiB to the Lambda bundle, zod/mini ~20 KiB.
- * Field comments feed the configuration reference like those in ./schema.ts.
+ * Field comments feed the configuration reference like those in lib/config/schema.ts.
  */
 import * as z from 'zod/mini';
 
