@@ -25,6 +25,12 @@ export const PoisonReason = {
   UnknownType: 'unknown-type',
   /** The action rejected the event with a non-retryable error (PoisonEventError). */
   ActionRejected: 'action-rejected',
+  /** The action failed on the event's data with an error that repeats on every retry (RangeError, TypeError, …). */
+  ActionFailed: 'action-failed',
+  /** A store (DynamoDB, SNS) refused the event's write for a reason that repeats on retry; the error quotes the store. */
+  StoreRejected: 'store-rejected',
+  /** The event's `time` is further in the future than the pipeline's clock-skew allowance. */
+  TimeInFuture: 'time-in-future',
 } as const;
 export type PoisonReason = (typeof PoisonReason)[keyof typeof PoisonReason];
 
