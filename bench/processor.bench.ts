@@ -22,6 +22,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createProcessor } from '../lambdas/processor/processor';
+import { marshallingOptions, unmarshallingOptions } from '../lambdas/processor/dynamo-options';
 import { completeInTransaction } from '../lambdas/processor/idempotency';
 import type { ActionFactory } from '../lambdas/actions/action';
 import { noop } from '../lambdas/actions/noop';
@@ -256,7 +257,7 @@ function floorProbe(client: DynamoDBClient, table: string): FloorProbe {
   return async () => {
     const nowMs = Date.now();
     const run = randomUUID().slice(0, 8);
-    const items = Array.from({ length: BATCH_SIZE }, (_, i) => completeInTransaction(writes, `/bench#${run}-${i}`, nowMs));
+    const items = Array.from({ length: BATCH_SIZE }, (_, i) => completeInTransaction(writes, `/bench#${run}-${i}`, nowMs, `shardId-000000000000:${i}`));
     await documents.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
   };
 }
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
       const factory: ActionFactory = action === 'noop' ? noop : orders;
       const ourMeter = new Meter();
       const ours = createProcessor(factory, {
-        clients: { dynamodb: DynamoDBDocumentClient.from(ourMeter.client, { marshallOptions: { removeUndefinedValues: true } }), sqs },
+        clients: { dynamodb: DynamoDBDocumentClient.from(ourMeter.client, { marshallOptions: marshallingOptions(), unmarshallOptions: unmarshallingOptions() }), sqs },
         logger: new Logger({ logLevel: 'SILENT' }),
         metricsWriter: () => undefined,
         settings: {
@@ -308,6 +309,7 @@ async function main(): Promise<void> {
           idempotencyTtlSeconds: 48 * 3600,
           leaseSeconds: 60,
           keyConcurrency: 16,
+          clockSkewAllowanceSeconds: 300,
           timeMarginMs: 5000,
         },
       });

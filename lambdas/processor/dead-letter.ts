@@ -1,113 +1,86 @@
 /**
- * Puts poison records on the dead-letter queue as `PoisonRecordMessage`s (lambdas/shared/dlq-message.ts),
- * ten per SendMessageBatch. Reports which records could not be written, so the processor can
- * report them as failed instead of dropping them.
+ * THE dead-letter path, for every kind of poison: a record is put on the DLQ once, however often its
+ * batch is delivered.
+ *
+ * 1. Read the dead-letter markers of the batch's poison records (./idempotency.ts): a marked record is
+ *    already on the DLQ from an earlier delivery and counts as dead-lettered without a second message.
+ * 2. Send the others (./dead-letter-queue.ts). A record that cannot be sent fails (retried, its key
+ *    stops): never dropped.
+ * 3. Write the markers of what was sent, retried through a short DynamoDB blip. If that still fails the
+ *    records stay dead-lettered; a redelivery may then send a second copy, which DLQ readers drop by
+ *    stream position (`dlq replay` puts each record back once).
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { CloudEvent } from '../shared/envelope';
-import {
-  POISON_RECORD_ATTRIBUTE,
-  POISON_RECORD_KIND,
-  POISON_RECORD_VERSION,
-  type PoisonReason,
-  type PoisonRecordMessage,
-} from '../shared/dlq-message';
-import type { UserRecord } from './records';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sendToDeadLetterQueue, type PoisonRecord } from './dead-letter-queue';
+import { backoffMs, batchGet, batchWrite, sleep, type DynamoUsage } from './dynamo';
 import { describeError } from './errors';
+import { deadLetterMarker, deadLetterMarkerKey, type IdempotencyWrites } from './idempotency';
+import { recordPosition, type UserRecord } from './records';
+import type { WorkItem } from './work-item';
 
-const MAX_BATCH_ENTRIES = 10;
-/** SQS' classic message and batch size limit; kept even where queues accept more, to work everywhere. */
-const MAX_BATCH_BYTES = 256 * 1024;
-/** Room left in a message for the envelope around the base64 data. */
-const MAX_MESSAGE_BYTES = MAX_BATCH_BYTES - 8 * 1024;
-
-export interface PoisonRecord {
-  readonly record: UserRecord;
-  readonly reason: PoisonReason;
-  readonly error: string;
-  readonly event?: CloudEvent;
+export interface DeadLetterContext {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly pipeline: string;
+  readonly ddb: DynamoDBDocumentClient;
+  readonly usage: DynamoUsage;
+  readonly idempotency: IdempotencyWrites;
+  readonly logger: Logger;
+  /** Epoch ms. */
+  readonly now: () => number;
 }
 
-export function poisonMessage(pipeline: string, poison: PoisonRecord, now: Date): PoisonRecordMessage {
-  const { record } = poison;
-  const data = record.data.toString('base64');
-  const fits = Buffer.byteLength(data) + Buffer.byteLength(poison.error) + 2048 <= MAX_MESSAGE_BYTES;
-  return {
-    kind: POISON_RECORD_KIND,
-    version: POISON_RECORD_VERSION,
-    pipeline,
-    reason: poison.reason,
-    error: poison.error.length > 4096 ? `${poison.error.slice(0, 4096)}…` : poison.error,
-    time: now.toISOString(),
-    record: {
-      ...(fits ? { data } : { dataOmitted: 'too-large' as const }),
-      partitionKey: record.partitionKey,
-      shardId: record.shardId,
-      sequenceNumber: record.sequenceNumber,
-      ...(record.subSequenceNumber !== undefined ? { subSequenceNumber: record.subSequenceNumber } : {}),
-      approximateArrivalTimestamp: new Date(record.arrivalMs).toISOString(),
-      eventSourceARN: record.eventSourceARN,
-    },
-    ...(poison.event ? { event: { id: poison.event.id, source: poison.event.source, type: poison.event.type } } : {}),
-  };
-}
+const MARKER_WRITE_ATTEMPTS = 4;
 
-function entryOf(pipeline: string, poison: PoisonRecord, index: number, now: Date): SendMessageBatchRequestEntry {
-  const message = poisonMessage(pipeline, poison, now);
-  return {
-    Id: String(index),
-    MessageBody: JSON.stringify(message),
-    MessageAttributes: {
-      [POISON_RECORD_ATTRIBUTE]: { DataType: 'String', StringValue: POISON_RECORD_KIND },
-      pipeline: { DataType: 'String', StringValue: pipeline },
-      reason: { DataType: 'String', StringValue: poison.reason },
-    },
-  };
-}
-
-/** Groups entries into SendMessageBatch calls within the entry and size limits. */
-function packBatches(entries: SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
-  const batches: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = Buffer.byteLength(entry.MessageBody ?? '') + 512;
-    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
+/** Positions of `items` already marked dead-lettered; empty (and logged) if the markers cannot be read. */
+async function markedPositions(items: readonly WorkItem[], ctx: DeadLetterContext): Promise<Set<string>> {
+  const positions = items.map((item) => recordPosition(item.record));
+  try {
+    const snapshot = await batchGet(ctx.ddb, positions.map((position) => ({ table: ctx.idempotency.table, pk: deadLetterMarkerKey(position) })), ctx.usage);
+    return new Set(positions.filter((position) => snapshot.get(ctx.idempotency.table, deadLetterMarkerKey(position)) !== undefined));
+  } catch (error) {
+    ctx.logger.warn('dead-letter markers unreadable; poison records are sent again (readers drop copies by stream position)', { error: describeError(error), records: items.length });
+    return new Set();
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
-export interface DeadLetterResult {
-  /** Records that are NOT on the queue, with the error: they must be reported as failed. */
-  readonly failed: ReadonlyMap<PoisonRecord, string>;
-}
-
-export async function sendToDeadLetterQueue(
-  sqs: SQSClient,
-  queueUrl: string,
-  pipeline: string,
-  poisons: readonly PoisonRecord[],
-): Promise<DeadLetterResult> {
-  const failed = new Map<PoisonRecord, string>();
-  if (poisons.length === 0) return { failed };
-  const now = new Date();
-  const entries = poisons.map((p, i) => entryOf(pipeline, p, i, now));
-  await Promise.all(
-    packBatches(entries).map(async (batch) => {
-      try {
-        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
-        for (const f of out.Failed ?? []) failed.set(poisons[Number(f.Id)]!, `${f.Code ?? 'Failed'}: ${f.Message ?? ''}`);
-      } catch (error) {
-        for (const entry of batch) failed.set(poisons[Number(entry.Id)]!, describeError(error));
+async function writeMarkers(items: readonly WorkItem[], ctx: DeadLetterContext): Promise<void> {
+  const nowMs = ctx.now();
+  const writes = items.map((item) => ({ PutRequest: { Item: deadLetterMarker(ctx.idempotency, recordPosition(item.record), item.poison!.reason, nowMs) } }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await batchWrite(ctx.ddb, ctx.idempotency.table, writes, ctx.usage);
+      return;
+    } catch (error) {
+      if (attempt >= MARKER_WRITE_ATTEMPTS) {
+        ctx.logger.error('could not record dead-lettered records; a redelivery may dead-letter them again', { error: describeError(error), records: items.length });
+        return;
       }
-    }),
-  );
-  return { failed };
+      await sleep(backoffMs(attempt));
+    }
+  }
+}
+
+function poisonRecordOf(item: WorkItem): PoisonRecord {
+  const poison = item.poison!;
+  return { record: item.record as UserRecord, reason: poison.reason, error: poison.error, ...(item.event ? { event: item.event } : {}) };
+}
+
+/** Dead-letters every record of `items` with poison pending; each ends dead-lettered or failed. */
+export async function deadLetterPoison(items: readonly WorkItem[], ctx: DeadLetterContext): Promise<void> {
+  const pending = items.filter((item) => item.poison !== undefined);
+  if (pending.length === 0) return;
+  const marked = await markedPositions(pending, ctx);
+  const toSend = pending.filter((item) => !marked.has(recordPosition(item.record)));
+  const { failed } = await sendToDeadLetterQueue(ctx.sqs, ctx.queueUrl, ctx.pipeline, toSend.map(poisonRecordOf));
+  const sent = toSend.filter((_, index) => !failed.has(index));
+  await writeMarkers(sent, ctx);
+  for (const item of pending) {
+    const index = toSend.indexOf(item);
+    const error = index >= 0 ? failed.get(index) : undefined;
+    if (error === undefined) item.deadLettered();
+    else item.fail(`poison record (${item.poison!.reason}) could not be dead-lettered: ${error}`);
+  }
 }

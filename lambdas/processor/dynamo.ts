@@ -54,9 +54,13 @@ function lookupKey(table: string, pk: string): string {
 
 /** Strongly consistent reads of many items over any tables; keys must be unique. */
 export class ItemSnapshot {
-  constructor(private readonly items: Map<string, Item>) {}
+  constructor(private readonly items: Map<string, Item> = new Map()) {}
   get(table: string, pk: string): Item | undefined {
     return this.items.get(lookupKey(table, pk));
+  }
+  /** Takes in the items of another read. */
+  add(other: ItemSnapshot): void {
+    for (const [key, item] of other.items) this.items.set(key, item);
   }
 }
 

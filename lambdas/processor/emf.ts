@@ -13,6 +13,7 @@ const MAX_VALUES_PER_DOCUMENT = 100;
 
 export interface BatchMetrics {
   readonly eventToActionMs: readonly number[];
+  readonly timeAheadMs: readonly number[];
   readonly ingestToActionMs: readonly number[];
   readonly processed: number;
   readonly duplicate: number;
@@ -50,18 +51,19 @@ export function emfLines(pipeline: string, metrics: BatchMetrics, timestamp = Da
     [ProcessorMetric.EventsStale]: metrics.stale,
   };
   const lines: string[] = [];
-  const documents = Math.max(1, Math.ceil(Math.max(metrics.eventToActionMs.length, metrics.ingestToActionMs.length) / MAX_VALUES_PER_DOCUMENT));
+  const series: [string, readonly number[], MetricDefinition['StorageResolution']][] = [
+    [ProcessorMetric.EventToActionLatency, metrics.eventToActionMs, 1],
+    [ProcessorMetric.IngestToActionLatency, metrics.ingestToActionMs, 1],
+    [ProcessorMetric.EventTimeAhead, metrics.timeAheadMs, 60],
+  ];
+  const documents = Math.max(1, Math.ceil(Math.max(...series.map(([, all]) => all.length)) / MAX_VALUES_PER_DOCUMENT));
   for (let d = 0; d < documents; d++) {
     const definitions: MetricDefinition[] = [];
     const values: Record<string, number | number[]> = {};
-    const latencies: [string, readonly number[]][] = [
-      [ProcessorMetric.EventToActionLatency, metrics.eventToActionMs],
-      [ProcessorMetric.IngestToActionLatency, metrics.ingestToActionMs],
-    ];
-    for (const [name, all] of latencies) {
+    for (const [name, all, resolution] of series) {
       const slice = all.slice(d * MAX_VALUES_PER_DOCUMENT, (d + 1) * MAX_VALUES_PER_DOCUMENT);
       if (slice.length === 0) continue;
-      definitions.push({ Name: name, Unit: 'Milliseconds', StorageResolution: 1 });
+      definitions.push({ Name: name, Unit: 'Milliseconds', StorageResolution: resolution });
       values[name] = slice;
     }
     if (d === 0) {

@@ -1,75 +1,90 @@
 /**
  * Runs an external action over a batch: at-least-once effects with duplicates suppressed.
  *
- * 1. Claim: every open event's idempotency key is put IN_PROGRESS with a lease, up to 100 per
- *    TransactWriteItems, conditioned on the key being free; losers (completed meanwhile → duplicate,
- *    claimed by another invocation → failed, retryable) are dropped and the rest re-sent.
- * 2. Run: partition keys concurrently (bounded), each key's events strictly in order; a retryable
- *    failure stops the key; a PoisonEventError goes to the DLQ at once (a DLQ failure stops the key).
- * 3. Complete: keys of handled events are put COMPLETED, claims of events not handled are released
- *    (deleted) so the retry need not wait for the lease, 25 per BatchWriteItem.
+ * 1. Claim: every open event's idempotency key is put IN_PROGRESS with a lease and the record's stream
+ *    position, up to 100 per TransactWriteItems, conditioned on the key being free for this record;
+ *    losers (completed meanwhile → duplicate, claimed by another record's live lease → failed,
+ *    retryable) are dropped and the rest re-sent. A claim set the store rejects is split until the
+ *    record it refuses is alone, and that record is poison.
+ * 2. Run: partition keys concurrently (bounded), each key's events strictly in order. The failure
+ *    policy (./failure-policy.ts) decides: poison (the record goes to the DLQ, the key goes on) or
+ *    retryable (the key stops).
+ * 3. Complete: keys of handled events are put COMPLETED; the claims of every other event (failed,
+ *    poison, not attempted) are released, so a retry or a replay need not wait for the lease, 25 per
+ *    BatchWriteItem.
  *
- * A crash between 2 and 3 leaves live claims: redeliveries fail until the lease expires, then the
- * action runs again. That is the at-least-once window.
+ * A crash between 2 and 3 leaves claims behind: a redelivery of the same record takes its claim over at
+ * once and runs the action again (at-least-once); another record with the same key waits for the lease.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { StateTable } from '../shared/tables';
 import type { ExternalAction, StateAccess, StateItem } from '../actions/action';
-import { ConcurrentUpdateError, describeError, isPoison } from './errors';
+import { PoisonReason } from '../shared/dlq-message';
+import { IdempotencyTable, StateTable } from '../shared/tables';
 import { backoffMs, batchWrite, chunk, MAX_TRANSACTION_ITEMS, sleep, transactWrite, type WriteRequest } from './dynamo';
-import { claimInTransaction, completedItem, Status } from './idempotency';
-import type { PoisonRecord } from './dead-letter';
 import type { EngineContext } from './engine-context';
-import { forEachWithConcurrency, stopAfter, type KeyGroup, type WorkItem } from './work';
+import { ConcurrentUpdateError, describeError, StoreRejectedError } from './errors';
+import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
+import { claimInTransaction, completedItem, Status } from './idempotency';
+import { forEachWithConcurrency, stopKeysAfterFailures, type KeyGroup } from './key-group';
+import { recordPosition } from './records';
+import { nextStateItem, storedState, versionGuard } from './state-versioning';
+import { storabilityProblem } from './storable';
+import type { WorkItem } from './work-item';
 
 const MAX_CLAIM_ATTEMPTS = 4;
 
 export interface ExternalContext extends EngineContext {
   readonly logger: Logger;
-  /** Dead-letters one poison record; resolves to the error if it could not. */
-  readonly deadLetter: (poison: PoisonRecord) => Promise<string | undefined>;
 }
 
 /** Claims the keys of `items`; returns the ones this invocation now holds. */
 async function claim(items: readonly WorkItem[], ctx: ExternalContext): Promise<WorkItem[]> {
   const held: WorkItem[] = [];
-  await Promise.all(
-    chunk(items, MAX_TRANSACTION_ITEMS).map(async (part) => {
-      let pending = part;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const nowMs = ctx.now();
-        let result;
-        try {
-          result = await transactWrite(ctx.ddb, pending.map((item) => claimInTransaction(ctx.idempotency, item.storageKey!, nowMs)), ctx.usage);
-        } catch (error) {
+  const claimPart = async (part: readonly WorkItem[]): Promise<void> => {
+    let pending = part;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const nowMs = ctx.now();
+      let result;
+      try {
+        result = await transactWrite(ctx.ddb, pending.map((item) => claimInTransaction(ctx.idempotency, item.storageKey!, nowMs, recordPosition(item.record))), ctx.usage);
+      } catch (error) {
+        if (!isStoreRejection(error)) {
           for (const item of pending) item.fail(`idempotency claim failed: ${describeError(error)}`);
-          return;
+        } else if (pending.length === 1) {
+          pending[0]!.markPoison({ reason: PoisonReason.StoreRejected, error: `idempotency claim refused: ${storeRejectionMessage(error)}` });
+        } else {
+          const half = Math.ceil(pending.length / 2);
+          await claimPart(pending.slice(0, half));
+          await claimPart(pending.slice(half));
         }
-        if (result.committed) {
-          held.push(...pending);
-          return;
-        }
-        const survivors: WorkItem[] = [];
-        pending.forEach((item, i) => {
-          const reason = result.reasons[i];
-          if (reason?.code === 'None') survivors.push(item);
-          else if (reason?.currentStatus === Status.Completed) item.outcome = 'duplicate';
-          else item.fail(`idempotency key claimed by another invocation (${reason?.code ?? 'TransactionCanceled'}); will be retried`);
-        });
-        if (attempt >= MAX_CLAIM_ATTEMPTS) {
-          for (const item of survivors) item.fail('idempotency claim kept being cancelled');
-          return;
-        }
-        pending = survivors;
+        return;
       }
-    }),
-  );
+      if (result.committed) {
+        held.push(...pending);
+        return;
+      }
+      const survivors: WorkItem[] = [];
+      pending.forEach((item, i) => {
+        const reason = result.reasons[i];
+        if (reason?.code === 'None') survivors.push(item);
+        else if (reason?.code === 'ValidationError') item.markPoison({ reason: PoisonReason.StoreRejected, error: 'idempotency claim refused by DynamoDB (ValidationError)' });
+        else if (reason?.currentStatus === Status.Completed) item.markDuplicate();
+        else item.fail(`idempotency key claimed by another record (${reason?.code ?? 'TransactionCanceled'}); will be retried`);
+      });
+      if (attempt >= MAX_CLAIM_ATTEMPTS) {
+        for (const item of survivors) item.fail('idempotency claim kept being cancelled');
+        return;
+      }
+      pending = survivors;
+    }
+  };
+  await Promise.all(chunk(items, MAX_TRANSACTION_ITEMS).map(claimPart));
   return held;
 }
 
-/** State items prefetched with the batch; writes conditioned on the version last seen. */
+/** State items prefetched with the batch; writes conditioned on the version last seen (./state-versioning.ts). */
 class VersionedState implements StateAccess {
   private readonly items = new Map<string, StateItem | undefined>();
 
@@ -81,30 +96,25 @@ class VersionedState implements StateAccess {
   }
 
   get(key: string): StateItem | undefined {
-    if (!this.items.has(key)) {
-      const stored = this.ctx.stateTable ? this.ctx.snapshot.get(this.ctx.stateTable, key) : undefined;
-      this.items.set(key, stored ? ({ ...stored, pk: key, version: typeof stored.version === 'number' ? stored.version : 0 } as StateItem) : undefined);
-    }
+    if (!this.items.has(key)) this.items.set(key, storedState(this.ctx.snapshot, this.ctx.stateTable, key));
     return this.items.get(key);
   }
 
-  private guard(key: string): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
-    const version = this.get(key)?.version;
-    return version === undefined
-      ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': StateTable.partitionKey } }
-      : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } };
-  }
-
   async put(key: string, attributes: Readonly<Record<string, unknown>>): Promise<StateItem> {
-    const next: StateItem = { ...attributes, pk: key, version: (this.get(key)?.version ?? 0) + 1 };
-    await this.write(key, () => new PutCommand({ TableName: this.table(), Item: { ...next, [StateTable.partitionKey]: key }, ...this.guard(key), ReturnConsumedCapacity: 'TOTAL' }));
+    const version = this.get(key)?.version ?? 0;
+    const item = nextStateItem(key, attributes, version);
+    const problem = storabilityProblem(item);
+    if (problem) throw new StoreRejectedError(`state item "${key.slice(0, 100)}" cannot be stored: ${problem}`);
+    await this.write(key, () => new PutCommand({ TableName: this.table(), Item: item, ...versionGuard(version), ReturnConsumedCapacity: 'TOTAL' }));
+    const next: StateItem = { ...attributes, pk: key, version: version + 1 };
     this.items.set(key, next);
     return next;
   }
 
   async delete(key: string): Promise<void> {
-    if (!this.get(key)) return;
-    await this.write(key, () => new DeleteCommand({ TableName: this.table(), Key: { [StateTable.partitionKey]: key }, ...this.guard(key), ReturnConsumedCapacity: 'TOTAL' }));
+    const current = this.get(key);
+    if (!current) return;
+    await this.write(key, () => new DeleteCommand({ TableName: this.table(), Key: { [StateTable.partitionKey]: key }, ...versionGuard(current.version), ReturnConsumedCapacity: 'TOTAL' }));
     this.items.set(key, undefined);
   }
 
@@ -124,30 +134,25 @@ class VersionedState implements StateAccess {
 
 async function runGroup(action: ExternalAction, group: KeyGroup, held: ReadonlySet<WorkItem>, state: StateAccess, ctx: ExternalContext): Promise<void> {
   for (const item of group.items) {
-    if (item.outcome === 'failed') return stopAfter(group, item);
+    if (item.outcome === 'failed') break;
     if (!item.open || !held.has(item)) continue;
     if (ctx.outOfTime()) {
       item.fail('not attempted: the invocation reached its time margin');
-      return stopAfter(group, item);
+      break;
     }
-    const event = item.actionEvent();
     try {
-      item.done(await action.run(event, state), ctx.now());
+      item.done(await action.run(item.actionEvent(), state), ctx.now());
     } catch (error) {
-      if (isPoison(error)) {
-        const dlqError = await ctx.deadLetter({ record: event.record, reason: 'action-rejected', error: describeError(error), event: event.event });
-        if (dlqError === undefined) {
-          item.outcome = 'poison';
-          item.error = describeError(error);
-          continue;
-        }
-        item.fail(`poison record could not be dead-lettered: ${dlqError}`);
-      } else {
-        item.fail(`action failed: ${describeError(error)}`);
+      const verdict = classifyActionError(error);
+      if (verdict.kind === 'poison') {
+        item.markPoison(verdict);
+        continue;
       }
-      return stopAfter(group, item);
+      item.fail(`action failed: ${verdict.error}`);
+      break;
     }
   }
+  group.stopAfterFirstFailure();
 }
 
 export async function runExternal(action: ExternalAction, groups: readonly KeyGroup[], ctx: ExternalContext): Promise<void> {
@@ -158,18 +163,15 @@ export async function runExternal(action: ExternalAction, groups: readonly KeyGr
     return;
   }
   const held = new Set(await claim(open, ctx));
-  for (const group of groups) {
-    const failed = group.items.find((item) => item.outcome === 'failed');
-    if (failed) stopAfter(group, failed);
-  }
+  stopKeysAfterFailures(groups);
   const state = new VersionedState(ctx);
   await forEachWithConcurrency(groups, ctx.concurrency, (group) => runGroup(action, group, held, state, ctx));
 
   const nowMs = ctx.now();
   const writes: WriteRequest[] = [...held].map((item) =>
-    item.outcome === 'processed' || item.outcome === 'stale' || item.outcome === 'poison'
+    item.outcome === 'processed' || item.outcome === 'stale'
       ? { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs) } }
-      : { DeleteRequest: { Key: { pk: item.storageKey! } } },
+      : { DeleteRequest: { Key: { [IdempotencyTable.partitionKey]: item.storageKey! } } },
   );
   await recordCompletion(writes, ctx);
 }
@@ -180,8 +182,7 @@ const COMPLETION_ATTEMPTS = 5;
 /**
  * The effects already happened, so the completion write is worth retrying through a short DynamoDB
  * blip (the writes are idempotent: COMPLETED puts and claim deletes). If it still fails, the keys stay
- * claimed until the lease ends: a redelivery in that window is failed and retried, and one after it
- * runs the action again (at-least-once).
+ * claimed: a redelivery of the same record takes its claim over, another record waits for the lease.
  */
 async function recordCompletion(writes: readonly WriteRequest[], ctx: ExternalContext): Promise<void> {
   for (let attempt = 1; ; attempt++) {

@@ -4,7 +4,17 @@
  *   pk              the idempotency key (source#id; a SHA-256 digest when too long for a key)
  *   status          COMPLETED, or IN_PROGRESS while an external action runs
  *   leaseExpiresAt  IN_PROGRESS only: epoch ms after which another invocation may take the claim over
+ *   claimedBy       IN_PROGRESS only: the stream position of the record that made the claim
  *   expiresAt       epoch seconds; DynamoDB TTL forgets the key after it (≥ stream retention)
+ *
+ * A claim whose `claimedBy` is the record being processed was made by an earlier delivery of that very
+ * record, and that invocation has ended: the event source mapping never gives one record to two
+ * invocations at once. Such a claim is taken over at once; the lease holds only against a different
+ * record with the same key (a replay, a producer duplicate on another shard).
+ *
+ * The same table holds one dead-letter marker per poison record (`dead-letter:<position>`, status
+ * DEAD_LETTERED), written once the record is on the DLQ, so a redelivered batch never dead-letters it
+ * again. Marker keys contain no `#`, so they cannot meet an event's `source#id` key.
  *
  * Items stay far below 1 KB, so each transactional put costs 2 WCU and each plain put 1 WCU.
  */
@@ -12,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { IdempotencyTable } from '../shared/tables';
 import type { Item, TransactItem } from './dynamo';
 
-export const Status = { Completed: 'COMPLETED', InProgress: 'IN_PROGRESS' } as const;
+export const Status = { Completed: 'COMPLETED', InProgress: 'IN_PROGRESS', DeadLettered: 'DEAD_LETTERED' } as const;
 
 /** DynamoDB allows 2048 bytes of partition key; long source#id pairs are stored as their digest. */
 const MAX_PLAIN_KEY_BYTES = 1024;
@@ -24,18 +34,22 @@ export function storageKey(idempotencyKey: string): string {
 
 export type KeyState = 'absent' | 'completed' | 'claimed';
 
-/** Reading side of the same rule the write conditions enforce (see `claimCondition`). */
-export function keyStateOf(item: Item | undefined, nowMs: number): KeyState {
+/**
+ * Reading side of the same rule the write conditions enforce (see `claimCondition`), for the record at
+ * `position` (a claim it made itself in an earlier delivery is free for it).
+ */
+export function keyStateOf(item: Item | undefined, nowMs: number, position: string): KeyState {
   if (!item) return 'absent';
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= nowMs) return 'absent';
   if (item.status === Status.Completed) return 'completed';
+  if (item.claimedBy === position) return 'absent';
   if (typeof item.leaseExpiresAt === 'number' && item.leaseExpiresAt > nowMs) return 'claimed';
   return 'absent';
 }
 
-/** The key is free: never seen, forgotten (TTL passed, not yet deleted), or a claim whose lease ran out. */
+/** The key is free: never seen, forgotten (TTL passed, not yet deleted), or a claim whose lease ran out or that this record made. */
 const claimCondition =
-  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND #leaseExpiresAt <= :nowMs)';
+  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND (#leaseExpiresAt <= :nowMs OR #claimedBy = :position))';
 
 export interface IdempotencyWrites {
   readonly table: string;
@@ -43,7 +57,7 @@ export interface IdempotencyWrites {
   readonly leaseSeconds: number;
 }
 
-function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number): TransactItem {
+function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, position: string): TransactItem {
   return {
     Put: {
       TableName: writes.table,
@@ -54,36 +68,47 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number): T
         '#expiresAt': IdempotencyTable.ttlAttribute,
         '#status': 'status',
         '#leaseExpiresAt': 'leaseExpiresAt',
+        '#claimedBy': 'claimedBy',
       },
-      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': Status.InProgress },
+      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': Status.InProgress, ':position': position },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
 }
 
+const expiresAt = (writes: IdempotencyWrites, nowMs: number) => Math.floor(nowMs / 1000) + writes.ttlSeconds;
+
 export function completedItem(writes: IdempotencyWrites, key: string, nowMs: number): Item {
-  return {
-    [IdempotencyTable.partitionKey]: key,
-    status: Status.Completed,
-    [IdempotencyTable.ttlAttribute]: Math.floor(nowMs / 1000) + writes.ttlSeconds,
-  };
+  return { [IdempotencyTable.partitionKey]: key, status: Status.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }
 
-/** Transactional action: the key is written COMPLETED together with the effect, if still free. */
-export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number): TransactItem {
-  return conditionalPut(writes, completedItem(writes, key, nowMs), nowMs);
+/** Transactional action: the key is written COMPLETED together with the effect, if still free for the record at `position`. */
+export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string): TransactItem {
+  return conditionalPut(writes, completedItem(writes, key, nowMs), nowMs, position);
 }
 
-/** External action: the key is claimed IN_PROGRESS with a lease, if still free. */
-export function claimInTransaction(writes: IdempotencyWrites, key: string, nowMs: number): TransactItem {
+/** External action: the key is claimed IN_PROGRESS with a lease by the record at `position`, if still free for it. */
+export function claimInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string): TransactItem {
   return conditionalPut(
     writes,
     {
       [IdempotencyTable.partitionKey]: key,
       status: Status.InProgress,
       leaseExpiresAt: nowMs + writes.leaseSeconds * 1000,
-      [IdempotencyTable.ttlAttribute]: Math.floor(nowMs / 1000) + writes.ttlSeconds,
+      claimedBy: position,
+      [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs),
     },
     nowMs,
+    position,
   );
+}
+
+/** Key of the dead-letter marker of the record at `position` (see ./records.ts `recordPosition`). */
+export function deadLetterMarkerKey(position: string): string {
+  return `dead-letter:${position}`;
+}
+
+/** The marker that says the record at `position` is on the DLQ; kept as long as idempotency keys (≥ retention). */
+export function deadLetterMarker(writes: IdempotencyWrites, position: string, reason: string, nowMs: number): Item {
+  return { [IdempotencyTable.partitionKey]: deadLetterMarkerKey(position), status: Status.DeadLettered, reason, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }

@@ -113,3 +113,11 @@ export function compareSequenceNumbers(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * A user record's place in the stream, as one string: `shardId:sequenceNumber[:subSequenceNumber]`.
+ * Unique within a stream, and the same on every redelivery of the record (a re-put gets a new one).
+ */
+export function recordPosition(record: Pick<UserRecord, 'shardId' | 'sequenceNumber' | 'subSequenceNumber'>): string {
+  return record.subSequenceNumber === undefined ? `${record.shardId}:${record.sequenceNumber}` : `${record.shardId}:${record.sequenceNumber}:${record.subSequenceNumber}`;
+}

@@ -4,6 +4,10 @@
  * invocation, not a silent default that would, say, disable dead-lettering.
  */
 import { ProcessorEnv } from '../shared/environment';
+import { ProcessorDefaults } from '../shared/processor-defaults';
+import { SettingsError } from './errors';
+
+export { SettingsError };
 
 export interface ProcessorSettings {
   readonly pipelineName: string;
@@ -23,16 +27,10 @@ export interface ProcessorSettings {
   readonly keyConcurrency: number;
   /** Stop starting records when less than this remains of the invocation. */
   readonly timeMarginMs: number;
+  /** An event dated further ahead of the processor's clock than this is poison (`time-in-future`). */
+  readonly clockSkewAllowanceSeconds: number;
 }
 
-export class SettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SettingsError';
-  }
-}
-
-const DEFAULTS = { idempotencyTtlSeconds: 48 * 3600, leaseSeconds: 60, keyConcurrency: 16, timeMarginMs: 5000 };
 
 export function readProcessorSettings(env: NodeJS.ProcessEnv = process.env): ProcessorSettings {
   const required = (name: string): string => {
@@ -54,10 +52,11 @@ export function readProcessorSettings(env: NodeJS.ProcessEnv = process.env): Pro
     stateTableName: env[ProcessorEnv.StateTable] || undefined,
     alertsTopicArn: env[ProcessorEnv.AlertsTopicArn] || undefined,
     telemetryConfigJson: env[ProcessorEnv.TelemetryConfig] || undefined,
-    idempotencyTtlSeconds: positiveInt(ProcessorEnv.IdempotencyTtlSeconds, DEFAULTS.idempotencyTtlSeconds),
-    leaseSeconds: positiveInt(ProcessorEnv.LeaseSeconds, DEFAULTS.leaseSeconds),
-    keyConcurrency: positiveInt(ProcessorEnv.KeyConcurrency, DEFAULTS.keyConcurrency),
-    timeMarginMs: positiveInt(ProcessorEnv.TimeMarginMs, DEFAULTS.timeMarginMs, 0),
+    idempotencyTtlSeconds: positiveInt(ProcessorEnv.IdempotencyTtlSeconds, ProcessorDefaults.idempotencyTtlHours * 3600),
+    leaseSeconds: positiveInt(ProcessorEnv.LeaseSeconds, ProcessorDefaults.leaseSeconds),
+    keyConcurrency: positiveInt(ProcessorEnv.KeyConcurrency, ProcessorDefaults.keyConcurrency),
+    timeMarginMs: positiveInt(ProcessorEnv.TimeMarginMs, ProcessorDefaults.timeMarginMs, 0),
+    clockSkewAllowanceSeconds: positiveInt(ProcessorEnv.ClockSkewAllowanceSeconds, ProcessorDefaults.clockSkewAllowanceSeconds, 0),
   };
 }
 

@@ -1,26 +1,37 @@
 /**
  * Runs a transactional action over a batch: exactly-once effects.
  *
- * 1. Plan: per partition key, in stream order, the action's pure `decide` folds the key's events
- *    over the state read with the batch (so several events on one entity cost one state write).
- * 2. Commit: each key's plan becomes one or more units (≤100 items each: one COMPLETED idempotency
- *    put per event + one put per state item changed, conditioned on the version read). Units are
- *    packed into TransactWriteItems of up to 100 items; a key's later unit waits for its earlier one.
+ * 1. Plan: per partition key, in stream order, the action's pure `decide` folds the key's events over
+ *    the state read with the batch (several events on one entity cost one state write). A state the
+ *    store could not hold (./storable.ts) makes that event poison, and the key goes on from the state
+ *    before it.
+ * 2. Commit: each key's plan becomes one or more units (≤100 items each: one COMPLETED idempotency put
+ *    per event + one put per state item changed, conditioned on the version read). Units are packed
+ *    into TransactWriteItems of up to 100 items; a key's later unit waits for its earlier one.
  * 3. A cancelled transaction names its losers (CancellationReasons): a key completed meanwhile by
- *    another invocation is a duplicate, any other loser fails (retryable); the rest is retried.
+ *    another invocation is a duplicate, any other conflict fails (retryable); the rest is re-sent.
+ * 4. Failure isolation: a transaction the store rejects for a reason that repeats (ValidationException,
+ *    a ValidationError cancellation reason) is split until the rejected key is alone; that key's events
+ *    are then decided and committed one per transaction, so the event the store refuses is dead-lettered
+ *    with the store's message and every other event of the batch commits in this invocation.
  */
-import { StateTable } from '../shared/tables';
 import type { StateItem, TransactionalAction } from '../actions/action';
-import { describeError, isPoison } from './errors';
-import { MAX_TRANSACTION_ITEMS, transactWrite, type Item, type TransactItem } from './dynamo';
-import { completeInTransaction, Status } from './idempotency';
+import { PoisonReason } from '../shared/dlq-message';
+import { MAX_TRANSACTION_ITEMS, transactWrite, type TransactItem, type TransactionResult } from './dynamo';
 import type { EngineContext } from './engine-context';
-import { forEachWithConcurrency, stopAfter, type KeyGroup, type WorkItem } from './work';
+import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
+import { completeInTransaction, Status } from './idempotency';
+import { forEachWithConcurrency, type KeyGroup } from './key-group';
+import { recordPosition } from './records';
+import { nextStateItem, storedState, versionGuard } from './state-versioning';
+import { keyProblem, storabilityProblem } from './storable';
+import type { WorkItem } from './work-item';
+import { describeError } from './errors';
 
 /** How often a transaction is re-sent without its losers before the rest fails too. */
 const MAX_COMMIT_ATTEMPTS = 4;
-
-export type TransactionalContext = EngineContext;
+/** The cancellation reason DynamoDB gives an item it cannot store (number overflow, item too large, …). */
+const REJECTED_ITEM_CODE = 'ValidationError';
 
 interface Step {
   readonly item: WorkItem;
@@ -30,12 +41,18 @@ interface Step {
   readonly stateAfter: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** State items of one key as last committed (with their stored version), or as decided so far. */
+type States = Map<string, StateItem | undefined>;
+
 interface KeyPlan {
   readonly group: KeyGroup;
   readonly steps: Step[];
-  /** Version of each state item as stored (0: absent); advanced after each committed unit. */
-  readonly versions: Map<string, number>;
+  /** State as committed: the batch's snapshot, advanced after each committed unit. */
+  readonly committed: States;
+  /** A transaction failed for good: the key's later units are not sent. */
   dead: boolean;
+  /** The store rejected one of the key's units: its open events are committed one by one. */
+  isolated: boolean;
 }
 
 interface Unit {
@@ -43,63 +60,63 @@ interface Unit {
   readonly steps: Step[];
 }
 
-/** The stored state item as the action sees it. */
-function storedState(ctx: TransactionalContext, key: string): StateItem | undefined {
-  if (!ctx.stateTable) return undefined;
-  const item = ctx.snapshot.get(ctx.stateTable, key);
-  if (!item) return undefined;
-  return { ...item, pk: key, version: typeof item.version === 'number' ? item.version : 0 } as StateItem;
+const versionOf = (states: States, key: string): number => states.get(key)?.version ?? 0;
+
+/**
+ * Decides one open event against `states` (advanced when it writes). Returns the step, `skip` when the
+ * event became poison, or `stop` when it failed (the key stops).
+ */
+function decide(action: TransactionalAction, item: WorkItem, states: States, ctx: EngineContext): Step | 'skip' | 'stop' {
+  const event = item.actionEvent();
+  try {
+    const stateKey = action.stateKey(event);
+    if (stateKey !== undefined) {
+      const problem = keyProblem(stateKey);
+      if (problem) {
+        item.markPoison({ reason: PoisonReason.StoreRejected, error: `state key cannot be stored: ${problem}` });
+        return 'skip';
+      }
+      if (!states.has(stateKey)) states.set(stateKey, storedState(ctx.snapshot, ctx.stateTable, stateKey));
+    }
+    const state = stateKey === undefined ? undefined : states.get(stateKey);
+    const decision = action.decide(event, state);
+    if (decision.kind !== 'write') return { item, stateKey, outcome: decision.kind === 'stale' ? 'stale' : 'processed', stateAfter: undefined };
+    if (stateKey === undefined) throw new Error(`action decided to write state for event type "${event.event.type}" but gave no state key`);
+    const version = state?.version ?? 0;
+    const problem = storabilityProblem(nextStateItem(stateKey, decision.attributes, version));
+    if (problem) {
+      item.markPoison({ reason: PoisonReason.StoreRejected, error: `state item "${stateKey.slice(0, 100)}" cannot be stored: ${problem}` });
+      return 'skip';
+    }
+    states.set(stateKey, { ...decision.attributes, pk: stateKey, version });
+    return { item, stateKey, outcome: 'processed', stateAfter: decision.attributes };
+  } catch (error) {
+    const verdict = classifyActionError(error);
+    if (verdict.kind === 'poison') {
+      item.markPoison(verdict);
+      return 'skip';
+    }
+    item.fail(`action failed: ${verdict.error}`);
+    return 'stop';
+  }
 }
 
-/** Step 1: decide every open event; poison is marked for the DLQ, an unexpected error stops the key. */
-export function planTransactional(action: TransactionalAction, groups: readonly KeyGroup[], ctx: TransactionalContext): KeyPlan[] {
+/** Step 1: decide every open event of every key. */
+export function planTransactional(action: TransactionalAction, groups: readonly KeyGroup[], ctx: EngineContext): KeyPlan[] {
   return groups.map((group) => {
-    const plan: KeyPlan = { group, steps: [], versions: new Map(), dead: false };
-    const current = new Map<string, StateItem | undefined>();
+    const plan: KeyPlan = { group, steps: [], committed: new Map(), dead: false, isolated: false };
+    const states: States = new Map();
     for (const item of group.items) {
       if (item.outcome === 'failed') break;
       if (!item.open) continue;
-      const event = item.actionEvent();
-      try {
-        const stateKey = action.stateKey(event);
-        if (stateKey !== undefined && !current.has(stateKey)) {
-          const stored = storedState(ctx, stateKey);
-          current.set(stateKey, stored);
-          plan.versions.set(stateKey, stored?.version ?? 0);
-        }
-        const state = stateKey === undefined ? undefined : current.get(stateKey);
-        const decision = action.decide(event, state);
-        if (decision.kind === 'write') {
-          if (stateKey === undefined) throw new Error(`action decided to write state for event type "${event.event.type}" but gave no state key`);
-          const version = state?.version ?? 0;
-          current.set(stateKey, { ...decision.attributes, pk: stateKey, version });
-          plan.steps.push({ item, stateKey, outcome: 'processed', stateAfter: decision.attributes });
-        } else {
-          plan.steps.push({ item, stateKey, outcome: decision.kind === 'stale' ? 'stale' : 'processed', stateAfter: undefined });
-        }
-      } catch (error) {
-        if (isPoison(error)) {
-          item.poison = { reason: 'action-rejected', error: describeError(error) };
-          continue;
-        }
-        item.fail(`action failed: ${describeError(error)}`);
-        stopAfter(group, item);
-        break;
-      }
+      const step = decide(action, item, states, ctx);
+      if (step === 'stop') break;
+      if (step !== 'skip') plan.steps.push(step);
     }
+    for (const key of states.keys()) plan.committed.set(key, storedState(ctx.snapshot, ctx.stateTable, key));
+    group.stopAfterFirstFailure();
     return plan;
   });
-}
-
-/** Drops steps from the first failed record of each key on (e.g. its poison could not be dead-lettered). */
-export function truncateAtFailure(plans: readonly KeyPlan[]): void {
-  for (const plan of plans) {
-    const firstFailed = plan.group.items.find((item) => item.outcome === 'failed');
-    if (!firstFailed) continue;
-    stopAfter(plan.group, firstFailed);
-    const cut = plan.steps.findIndex((step) => step.item.outcome === 'failed');
-    if (cut >= 0) plan.steps.splice(cut);
-  }
 }
 
 function itemCount(steps: readonly Step[]): number {
@@ -129,42 +146,43 @@ function finalStates(unit: Unit): Map<string, Readonly<Record<string, unknown>>>
 }
 
 function statePut(table: string, key: string, attributes: Readonly<Record<string, unknown>>, version: number): TransactItem {
-  const item: Item = { ...attributes, [StateTable.partitionKey]: key, version: version + 1 };
-  return {
-    Put: {
-      TableName: table,
-      Item: item,
-      ...(version === 0
-        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': StateTable.partitionKey } }
-        : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  return { Put: { TableName: table, Item: nextStateItem(key, attributes, version), ...versionGuard(version), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
 }
 
-/** The transaction items of a unit, and which unit each item belongs to. */
-function itemsOf(unit: Unit, ctx: TransactionalContext, nowMs: number): { items: TransactItem[]; idempotencyIndex: number[] } {
+/** The transaction items of a unit, and where each step's idempotency put sits among them. */
+function itemsOf(unit: Unit, ctx: EngineContext, nowMs: number): { items: TransactItem[]; idempotencyIndex: number[] } {
   const items: TransactItem[] = [];
   const idempotencyIndex: number[] = [];
   for (const step of unit.steps) {
     idempotencyIndex.push(items.length);
-    items.push(completeInTransaction(ctx.idempotency, step.item.storageKey!, nowMs));
+    items.push(completeInTransaction(ctx.idempotency, step.item.storageKey!, nowMs, recordPosition(step.item.record)));
   }
-  for (const [key, attributes] of finalStates(unit)) {
-    items.push(statePut(ctx.stateTable!, key, attributes, unit.plan.versions.get(key) ?? 0));
-  }
+  for (const [key, attributes] of finalStates(unit)) items.push(statePut(ctx.stateTable!, key, attributes, versionOf(unit.plan.committed, key)));
   return { items, idempotencyIndex };
+}
+
+function committedUnit(unit: Unit, doneAt: number): void {
+  for (const step of unit.steps) step.item.done(step.outcome, doneAt);
+  for (const [key, attributes] of finalStates(unit)) unit.plan.committed.set(key, { ...attributes, pk: key, version: versionOf(unit.plan.committed, key) + 1 });
 }
 
 function failUnit(unit: Unit, error: string): void {
   unit.plan.dead = true;
   for (const step of unit.steps) if (step.item.outcome === undefined) step.item.fail(error);
-  const first = unit.steps[0];
-  if (first) stopAfter(unit.plan.group, first.item);
+  unit.plan.group.stopAfterFirstFailure();
 }
 
-/** Commits units in one transaction, re-sending without losers until it commits or nothing is left. */
-async function commit(units: Unit[], ctx: TransactionalContext): Promise<void> {
+/** Sends one transaction; a send error is a result too (rejected by the store, or transient). */
+async function send(items: readonly TransactItem[], ctx: EngineContext): Promise<TransactionResult | { readonly committed: false; readonly error: unknown }> {
+  try {
+    return await transactWrite(ctx.ddb, items, ctx.usage);
+  } catch (error) {
+    return { committed: false, error };
+  }
+}
+
+/** Commits units in one transaction, re-sending without losers; a rejected transaction is split. */
+async function commit(units: Unit[], ctx: EngineContext): Promise<void> {
   let pending = units;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (ctx.outOfTime()) {
@@ -173,28 +191,36 @@ async function commit(units: Unit[], ctx: TransactionalContext): Promise<void> {
     }
     const nowMs = ctx.now();
     const built = pending.map((unit) => ({ unit, ...itemsOf(unit, ctx, nowMs) }));
-    const items = built.flatMap((b) => b.items);
-    let result;
-    try {
-      result = await transactWrite(ctx.ddb, items, ctx.usage);
-    } catch (error) {
-      for (const unit of pending) failUnit(unit, `DynamoDB transaction failed: ${describeError(error)}`);
-      return;
-    }
+    const result = await send(built.flatMap((b) => b.items), ctx);
     if (result.committed) {
       const doneAt = ctx.now();
-      for (const { unit } of built) {
-        for (const step of unit.steps) step.item.done(step.outcome, doneAt);
-        for (const key of finalStates(unit).keys()) unit.plan.versions.set(key, (unit.plan.versions.get(key) ?? 0) + 1);
+      for (const { unit } of built) committedUnit(unit, doneAt);
+      return;
+    }
+    if ('error' in result) {
+      if (!isStoreRejection(result.error)) {
+        for (const unit of pending) failUnit(unit, `DynamoDB transaction failed: ${describeError(result.error)}`);
+        return;
       }
+      if (pending.length === 1) {
+        pending[0]!.plan.isolated = true;
+        return;
+      }
+      const half = Math.ceil(pending.length / 2);
+      await commit(pending.slice(0, half), ctx);
+      await commit(pending.slice(half), ctx);
       return;
     }
     const survivors: Unit[] = [];
     let offset = 0;
-    for (const { unit, items: unitItems, idempotencyIndex } of built) {
-      const reasons = result.reasons.slice(offset, offset + unitItems.length);
-      offset += unitItems.length;
+    for (const { unit, items, idempotencyIndex } of built) {
+      const reasons = result.reasons.slice(offset, offset + items.length);
+      offset += items.length;
       const lost = reasons.filter((r) => r.code !== 'None');
+      if (lost.some((r) => r.code === REJECTED_ITEM_CODE)) {
+        unit.plan.isolated = true;
+        continue;
+      }
       if (lost.length === 0 && result.reasons.length > 0) {
         survivors.push(unit);
         continue;
@@ -205,7 +231,7 @@ async function commit(units: Unit[], ctx: TransactionalContext): Promise<void> {
         reasons[idempotencyIndex[0]!]?.code === 'ConditionalCheckFailed' &&
         reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed;
       if (onlyCompletedKey) {
-        unit.steps[0]!.item.outcome = 'duplicate';
+        unit.steps[0]!.item.markDuplicate();
         continue;
       }
       const codes = [...new Set(lost.map((r) => r.code))].join(', ') || 'TransactionCanceled';
@@ -217,6 +243,46 @@ async function commit(units: Unit[], ctx: TransactionalContext): Promise<void> {
     }
     pending = survivors;
   }
+}
+
+/**
+ * The slow path for a key the store rejected: each open event is decided against the state as
+ * committed and committed in its own transaction. The one the store refuses is poison; the next is
+ * decided as if it had never come.
+ */
+async function isolateKey(action: TransactionalAction, plan: KeyPlan, ctx: EngineContext): Promise<void> {
+  for (const item of plan.group.items) {
+    if (item.outcome === 'failed') break;
+    if (!item.open) continue;
+    if (ctx.outOfTime()) {
+      item.fail('not attempted: the invocation reached its time margin');
+      break;
+    }
+    const step = decide(action, item, new Map(plan.committed), ctx);
+    if (step === 'stop') break;
+    if (step === 'skip') continue;
+    const unit: Unit = { plan, steps: [step] };
+    const { items, idempotencyIndex } = itemsOf(unit, ctx, ctx.now());
+    const result = await send(items, ctx);
+    if (result.committed) {
+      committedUnit(unit, ctx.now());
+      continue;
+    }
+    if ('error' in result && isStoreRejection(result.error)) {
+      item.markPoison({ reason: PoisonReason.StoreRejected, error: storeRejectionMessage(result.error) });
+    } else if ('error' in result) {
+      item.fail(`DynamoDB transaction failed: ${describeError(result.error)}`);
+      break;
+    } else if (result.reasons.some((r) => r.code === REJECTED_ITEM_CODE)) {
+      item.markPoison({ reason: PoisonReason.StoreRejected, error: `DynamoDB refused the write (${REJECTED_ITEM_CODE})` });
+    } else if (result.reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed && result.reasons.filter((r) => r.code !== 'None').length === 1) {
+      item.markDuplicate();
+    } else {
+      item.fail(`lost to a concurrent invocation (${[...new Set(result.reasons.map((r) => r.code))].join(', ')}); will be retried`);
+      break;
+    }
+  }
+  plan.group.stopAfterFirstFailure();
 }
 
 /** DynamoDB caps a transaction at 4 MB; stay well below it (sizes are estimated from JSON). */
@@ -252,12 +318,17 @@ function pack(units: readonly Unit[]): Unit[][] {
   return transactions.map((t) => t.units);
 }
 
-/** Step 2 and 3: commits every plan, round by round (a key's n-th unit in round n). */
-export async function commitTransactional(plans: readonly KeyPlan[], ctx: TransactionalContext): Promise<void> {
+/** Steps 2 to 4: commits every plan, round by round (a key's n-th unit in round n), then isolates rejected keys. */
+export async function commitTransactional(action: TransactionalAction, plans: readonly KeyPlan[], ctx: EngineContext): Promise<void> {
   const unitsByPlan = plans.map(unitsOf);
   for (let round = 0; ; round++) {
-    const units = unitsByPlan.map((units) => units[round]).filter((unit): unit is Unit => unit !== undefined && !unit.plan.dead);
-    if (units.length === 0) return;
+    const units = unitsByPlan.map((units) => units[round]).filter((unit): unit is Unit => unit !== undefined && !unit.plan.dead && !unit.plan.isolated);
+    if (units.length === 0) break;
     await forEachWithConcurrency(pack(units), ctx.concurrency, (transaction) => commit(transaction, ctx));
   }
+  await forEachWithConcurrency(
+    plans.filter((plan) => plan.isolated && !plan.dead),
+    ctx.concurrency,
+    (plan) => isolateKey(action, plan, ctx),
+  );
 }

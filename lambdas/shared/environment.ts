@@ -16,6 +16,7 @@ export const ProcessorEnv = {
   LeaseSeconds: 'IDEMPOTENCY_LEASE_SECONDS',
   KeyConcurrency: 'KEY_CONCURRENCY',
   TimeMarginMs: 'TIME_MARGIN_MS',
+  ClockSkewAllowanceSeconds: 'CLOCK_SKEW_ALLOWANCE_SECONDS',
 } as const;
 
 /** Powertools' own variables (service name, log level, metrics namespace). */

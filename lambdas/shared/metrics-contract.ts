@@ -25,5 +25,11 @@ export const ProcessorMetric = {
   EventsFailed: 'EventsFailed',
   /** Records older than the stored state, acknowledged without overwriting newer state. */
   EventsStale: 'EventsStale',
+  /**
+   * How far ahead of the processor's clock an event's `time` was (ms), one value per such event: those
+   * within the clock-skew allowance (applied, but with no event-to-action latency: it is unknowable)
+   * and those beyond it (dead-lettered as `time-in-future`). Its SampleCount is the number of skewed events.
+   */
+  EventTimeAhead: 'EventTimeAhead',
 } as const;
 export type ProcessorMetricName = (typeof ProcessorMetric)[keyof typeof ProcessorMetric];

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { pipelineResourceNames } from './names';
+import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
 
 /** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
@@ -48,9 +49,15 @@ const processorSchema = z.strictObject({
     .union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) => z.literal(d)))
     .default(30),
   /** How many partition keys of one batch are processed at once. Default 16. */
-  keyConcurrency: z.int().min(1).max(256).default(16),
+  keyConcurrency: z.int().min(1).max(256).default(ProcessorDefaults.keyConcurrency),
   /** Stop starting records when less than this remains of the invocation (ms). Default 5000. */
-  timeMarginMs: z.int().min(0).max(60_000).default(5000),
+  timeMarginMs: z.int().min(0).max(60_000).default(ProcessorDefaults.timeMarginMs),
+  /**
+   * How far (seconds) an event's `time` may be ahead of the processor's clock. Beyond it the event is
+   * dead-lettered as `time-in-future`, so one producer with a skewed clock cannot make an entity's later,
+   * correct events look stale. Default 300.
+   */
+  clockSkewAllowanceSeconds: z.int().min(0).max(86_400).default(ProcessorDefaults.clockSkewAllowanceSeconds),
 });
 
 const eventSourceSchema = z.strictObject({
@@ -74,7 +81,7 @@ const eventSourceSchema = z.strictObject({
 
 const idempotencySchema = z.strictObject({
   /** How long a completed key is remembered (hours). Must cover stream retention. Default 48. */
-  ttlHours: z.int().min(1).max(24 * 400).default(48),
+  ttlHours: z.int().min(1).max(24 * 400).default(ProcessorDefaults.idempotencyTtlHours),
   /** How long an in-progress claim blocks other invocations (seconds). Default: the processor timeout. */
   leaseSeconds: z.int().min(1).max(900).optional(),
 });

@@ -191,6 +191,7 @@ export class EventPipeline extends Construct {
       [ProcessorEnv.LeaseSeconds]: String(leaseSeconds(pipeline)),
       [ProcessorEnv.KeyConcurrency]: String(pipeline.processor.keyConcurrency),
       [ProcessorEnv.TimeMarginMs]: String(pipeline.processor.timeMarginMs),
+      [ProcessorEnv.ClockSkewAllowanceSeconds]: String(pipeline.processor.clockSkewAllowanceSeconds),
     };
     if (this.stateTable) env[ProcessorEnv.StateTable] = this.stateTable.tableName;
     if (this.alertsTopic) env[ProcessorEnv.AlertsTopicArn] = this.alertsTopic.topicArn;

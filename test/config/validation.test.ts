@@ -77,7 +77,7 @@ describe('defaults', () => {
 
   test('stream, processor, idempotency and alarm defaults', () => {
     assert.deepEqual(p.stream, { mode: 'ON_DEMAND', retentionHours: 24 });
-    assert.deepEqual(p.processor, { memoryMb: 512, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30, keyConcurrency: 16, timeMarginMs: 5000 });
+    assert.deepEqual(p.processor, { memoryMb: 512, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30, keyConcurrency: 16, timeMarginMs: 5000, clockSkewAllowanceSeconds: 300 });
     assert.equal(p.idempotency.ttlHours, 48);
     assert.deepEqual(p.alarms, { latencyObjectiveMs: 5000, dlqOldestMessageAgeSeconds: 3600, periodSeconds: 60, evaluationPeriods: 3 });
   });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEnvelope, encodeEnvelope, idempotencyKeyOf, partitionKeyOf, validateEnvelope } from '../../lambdas/shared/envelope';
 import { parsePoisonRecordMessage, POISON_RECORD_KIND } from '../../lambdas/shared/dlq-message';
-import { poisonMessage } from '../../lambdas/processor/dead-letter';
+import { poisonMessage } from '../../lambdas/processor/dead-letter-queue';
 import { cloudEvent } from './support/events';
 
 test('a valid CloudEvent round-trips through the record bytes, extensions kept', () => {

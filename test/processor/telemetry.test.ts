@@ -63,7 +63,7 @@ test('each breaching metric of a device is its own incident', async () => {
   assert.deepEqual((await alerts()).map((a) => a.metric).sort(), ['temperatureC', 'vibrationMmS']);
 });
 
-test('a crash after the alert but before the completion write: retried, never lost, alert not repeated', async () => {
+test('a crash after the alert but before the completion write: the redelivery takes its own claim over at once, alert not repeated', async () => {
   const hot = reading('dev-4', { temperatureC: maxTemperature + 10 });
   const records = recordsOf([hot]);
   // The completion write fails: the invocation did the effect but could not record it.
@@ -72,17 +72,30 @@ test('a crash after the alert but before the completion write: retried, never lo
   assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'IN_PROGRESS');
   assert.equal((await alerts()).length, 1);
 
-  // Redelivered while the claim's lease runs: not run again, reported failed for a later retry.
-  const early = await pipeline.processor()(kinesisEvent(records), lambdaContext());
-  assert.deepEqual(failedSequenceNumbers(early), [records[0]!.kinesis.sequenceNumber]);
-
-  // After the lease: the action runs again (at-least-once), the open incident suppresses a second alert.
+  // The same record again (the event source mapping never has it in two invocations at once): the
+  // claim it left is its own, so it runs again at once (at-least-once) and the open incident suppresses a second alert.
   const mark = pipeline.metricLines.length;
-  const later = pipeline.processor({ clock: () => Date.now() + (pipeline.settings.leaseSeconds + 1) * 1000 });
-  assert.deepEqual(await later(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
   assert.equal((JSON.parse(pipeline.metricLines[mark]!) as Record<string, number>).EventsProcessed, 1);
   assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'COMPLETED');
   assert.equal((await alerts()).length, 0);
+});
+
+test('a claim left by another record with the same key (a replay, a producer duplicate) holds for its lease, then is taken over', async () => {
+  const hot = reading('dev-4c', { temperatureC: maxTemperature + 10 });
+  const original = recordsOf([hot]);
+  await pipeline.processor({ clients: clientsFailing(['BatchWriteItem']) })(kinesisEvent(original), lambdaContext());
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'IN_PROGRESS');
+  assert.equal((await alerts()).length, 1);
+
+  const duplicate = recordsOf([hot]); // the same event put again: a new sequence number
+  const early = await pipeline.processor()(kinesisEvent(duplicate), lambdaContext());
+  assert.deepEqual(failedSequenceNumbers(early), [duplicate[0]!.kinesis.sequenceNumber], 'deferred while the other record’s lease runs');
+
+  const later = pipeline.processor({ clock: () => Date.now() + (pipeline.settings.leaseSeconds + 1) * 1000 });
+  assert.deepEqual(await later(kinesisEvent(duplicate), lambdaContext()), { batchItemFailures: [] });
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(hot)))?.status, 'COMPLETED');
+  assert.equal((await alerts()).length, 0, 'the open incident suppresses a second alert');
 });
 
 test('a completion write that fails briefly is retried in the same invocation: the key ends completed, one alert', async () => {
@@ -102,21 +115,22 @@ test('a completion write that fails briefly is retried in the same invocation: t
   assert.equal((await alerts()).length, 1);
 });
 
-test('concurrent invocations with the same readings publish one alert', async () => {
+test('concurrent invocations with the same readings (a producer duplicate on another shard) publish one alert', async () => {
   const events = [reading('dev-5', { vibrationMmS: 50 }), reading('dev-5', { vibrationMmS: 60 })];
-  const records = recordsOf(events);
-  const responses = await Promise.all([pipeline.processor()(kinesisEvent(records), lambdaContext()), pipeline.processor()(kinesisEvent(records), lambdaContext())]);
-  for (const response of responses) {
-    if (response.batchItemFailures.length > 0) assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  const batches = [kinesisEvent(recordsOf(events)), kinesisEvent(recordsOf(events))];
+  const responses = await Promise.all(batches.map((batch) => pipeline.processor()(batch, lambdaContext())));
+  const later = pipeline.processor({ clock: () => Date.now() + (pipeline.settings.leaseSeconds + 1) * 1000 });
+  for (const [i, response] of responses.entries()) {
+    if (response.batchItemFailures.length > 0) assert.deepEqual(await later(batches[i]!, lambdaContext()), { batchItemFailures: [] });
   }
   assert.equal((await alerts()).length, 1);
 });
 
-test('a reading with bad data is dead-lettered and its claim completed', async () => {
+test('a reading with bad data is dead-lettered and its claim released (a replay after a fix is not a duplicate)', async () => {
   const bad = reading('dev-6', { temperatureC: 'hot' as unknown as number });
   assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf([bad])), lambdaContext()), { batchItemFailures: [] });
   const [message] = await drainQueue(pipeline.settings.deadLetterQueueUrl);
   assert.match(message!.Body!, /"reason":"action-rejected"/);
   assert.match(message!.Body!, /readings\.temperatureC must be a number/);
-  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(bad)))?.status, 'COMPLETED');
+  assert.equal(await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(bad)), undefined);
 });

@@ -139,6 +139,7 @@ for (const p of config.pipelines) {
         [ProcessorEnv.LeaseSeconds]: String(leaseSeconds(p)),
         [ProcessorEnv.KeyConcurrency]: String(p.processor.keyConcurrency),
         [ProcessorEnv.TimeMarginMs]: String(p.processor.timeMarginMs),
+        [ProcessorEnv.ClockSkewAllowanceSeconds]: String(p.processor.clockSkewAllowanceSeconds),
       };
       if (p.action === 'telemetry') {
         const [topic] = resourceWhere(s.json, 'AWS::SNS::Topic', 'TopicName', pipelineResourceNames(config.stackName, p.name).alertsTopicName);

@@ -42,6 +42,7 @@ export async function createTestPipeline(
     leaseSeconds: 60,
     keyConcurrency: 8,
     timeMarginMs: 1000,
+    clockSkewAllowanceSeconds: 300,
     ...options.settings,
   };
   const metricLines: string[] = [];

@@ -1,0 +1,216 @@
+/**
+ * One hostile event never takes innocent events down with it (issue 10): a write the store refuses is
+ * attributed to the event that causes it, whatever the commit point; a deterministic crash in action
+ * code is poison, not a retry; poison is dead-lettered once however often its batch is delivered; an
+ * event dated in the future cannot freeze its entity.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import type { ActionFactory, TransactionalAction } from '../../lambdas/actions/action';
+import { orders, OrderEventType } from '../../lambdas/actions/orders';
+import { telemetry, TelemetryEventType } from '../../lambdas/actions/telemetry';
+import { parsePoisonRecordMessage, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
+import { ProcessorMetric } from '../../lambdas/shared/metrics-contract';
+import { findPipeline, loadConfig } from '../../lib/config';
+import { drainQueue, getItem, putItem, sns } from './support/aws';
+import { cloudEvent, failedSequenceNumbers, kinesisEvent, kinesisRecord, lambdaContext, recordsOf } from './support/events';
+import { createTestPipeline, type TestPipeline } from './support/pipeline';
+
+let ordersPipeline: TestPipeline;
+let telemetryPipeline: TestPipeline;
+const telemetryConfig = findPipeline(loadConfig(), 'telemetry').telemetry!;
+before(async () => {
+  ordersPipeline = await createTestPipeline('isolation-orders', orders);
+  telemetryPipeline = await createTestPipeline('isolation-telemetry', telemetry(sns), { withTopic: true, settings: { telemetryConfigJson: JSON.stringify(telemetryConfig) } });
+});
+after(async () => Promise.all([ordersPipeline.cleanup(), telemetryPipeline.cleanup()]));
+
+let tick = Date.now() - 60_000;
+const order = (subject: string, data: unknown, time = new Date((tick += 10)).toISOString()): CloudEvent =>
+  cloudEvent({ subject, type: OrderEventType.StatusChanged, data, time });
+
+async function dlq(pipeline: TestPipeline): Promise<PoisonRecordMessage[]> {
+  return (await drainQueue(pipeline.settings.deadLetterQueueUrl)).map((m) => parsePoisonRecordMessage(m.Body ?? '')!);
+}
+
+function counts(pipeline: TestPipeline, from: number): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of pipeline.metricLines.slice(from)) {
+    for (const [name, value] of Object.entries(JSON.parse(line) as Record<string, unknown>)) {
+      if (typeof value === 'number') totals[name] = (totals[name] ?? 0) + value;
+      if (Array.isArray(value)) totals[`${name}.count`] = (totals[`${name}.count`] ?? 0) + value.length;
+    }
+  }
+  return totals;
+}
+
+test('an order whose data DynamoDB cannot hold is dead-lettered alone; every other order of the transaction commits', async () => {
+  const run = `iso-${Date.now()}`;
+  const valid = Array.from({ length: 12 }, (_, i) => order(`${run}-${i % 4}`, { status: `s${i}` }));
+  const hostile = [
+    order(`${run}-1`, { status: 'paid', amount: 1e200 }),
+    order(`${run}-x`, { status: 'paid', tiny: -1e-200 }),
+    order(`${run}-y`, { status: 'paid', nested: JSON.parse('['.repeat(40) + ']'.repeat(40)) }),
+    order(`${run}-z`, { status: 'paid', '': 'empty key' }),
+    order(`${run}-w`, JSON.parse('{"status":"paid","__proto__":{"admin":true}}')),
+  ];
+  const records = recordsOf([...valid.slice(0, 6), ...hostile, ...valid.slice(6)]);
+  const response = await ordersPipeline.processor()(kinesisEvent(records), lambdaContext());
+  assert.deepEqual(response, { batchItemFailures: [] }, 'no batch-level failure while DynamoDB is up');
+  for (let k = 0; k < 4; k++) {
+    const state = await getItem(ordersPipeline.settings.stateTableName!, `${run}-${k}`);
+    assert.equal(state?.appliedEvents, 3, `order ${k}: its three valid events applied`);
+    assert.equal(state?.status, `s${k + 8}`);
+  }
+  const messages = await dlq(ordersPipeline);
+  assert.deepEqual(messages.map((m) => m.record.sequenceNumber).sort(), records.slice(6, 11).map((r) => r.kinesis.sequenceNumber).sort(), 'exactly the hostile events, once each');
+  for (const message of messages) {
+    // A `__proto__` key is refused at the door (JavaScript would drop it silently), the rest by the store's rules.
+    assert.equal(message.reason, message.record.sequenceNumber === records[10]!.kinesis.sequenceNumber ? 'invalid-envelope' : 'store-rejected');
+    const original = records.find((r) => r.kinesis.sequenceNumber === message.record.sequenceNumber)!;
+    assert.equal(message.record.data, original.kinesis.data, 'the exact bytes');
+  }
+  assert.match(messages.find((m) => m.event?.id === hostile[0]!.id)!.error, /1e\+200 is above DynamoDB's range/);
+  assert.match(messages.find((m) => m.event?.id === hostile[2]!.id)!.error, /nested deeper than DynamoDB's 32 levels/);
+  assert.match(messages.find((m) => m.record.sequenceNumber === records[10]!.kinesis.sequenceNumber)!.error, /data\.__proto__: a "__proto__" key cannot be carried as data/);
+});
+
+test('numbers beyond 2^53 are stored as the doubles they are, and the next batch of the same order reads them back', async () => {
+  const subject = `big-${Date.now()}`;
+  const first = order(subject, { status: 'created', quantity: 12345678901234567890, ratio: 1.5e21 });
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([first])), lambdaContext()), { batchItemFailures: [] });
+  const later = order(subject, { status: 'paid' });
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([later])), lambdaContext()), { batchItemFailures: [] }, 'reading the stored big numbers does not fail the batch');
+  const state = await getItem(ordersPipeline.settings.stateTableName!, subject);
+  assert.equal(state?.status, 'paid');
+  assert.equal(state?.appliedEvents, 2);
+});
+
+/** An action whose state DynamoDB refuses though every check before sending passes: 39 significant digits. */
+const preciseAction: TransactionalAction = {
+  kind: 'transactional',
+  eventTypes: '*',
+  stateKey: (event) => event.event.subject,
+  decide: (event) => {
+    const digits = (event.event.data as { digits?: string } | undefined)?.digits;
+    return { kind: 'write', attributes: { value: digits ? NumberValue.from(digits) : 1 } };
+  },
+};
+const precise: ActionFactory = () => preciseAction;
+
+test('a write only the store itself refuses: the transaction is split until the culprit is alone, the rest commits', async () => {
+  const pipeline = await createTestPipeline('isolation-split', precise);
+  try {
+    const run = `split-${Date.now()}`;
+    const events = Array.from({ length: 20 }, (_, i) => cloudEvent({ subject: `${run}-${i % 5}`, data: i === 18 ? { digits: '123456789012345678901234567890123456789' } : {} }));
+    // Event 18 is the last of key 3: its state is the one the key's folded write would store.
+    const response = await pipeline.processor()(kinesisEvent(recordsOf(events)), lambdaContext());
+    assert.deepEqual(response, { batchItemFailures: [] });
+    const [message, ...more] = await dlq(pipeline);
+    assert.equal(more.length, 0);
+    assert.equal(message?.event?.id, events[18]!.id);
+    assert.equal(message?.reason, 'store-rejected');
+    assert.match(message!.error, /ValidationException: .*38 digits/, "the store's own message");
+    for (const [i, event] of events.entries()) {
+      const key = await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(event));
+      assert.equal(key?.status, i === 18 ? undefined : 'COMPLETED', `event ${i}`);
+    }
+    assert.equal((await getItem(pipeline.settings.stateTableName!, `${run}-0`))?.version, 1, 'an innocent key: one folded write');
+    assert.equal((await getItem(pipeline.settings.stateTableName!, `${run}-3`))?.version, 3, 'the culprit’s key: its other events one by one, the culprit left out');
+  } finally {
+    await pipeline.cleanup();
+  }
+});
+
+test('a data-dependent crash in action code (stack overflow on deep nesting) is poison at once, not a retried batch', async () => {
+  const subject = `deep-${Date.now()}`;
+  const depth = 20_000;
+  const deep = order(subject, { status: 'paid' });
+  const bytes = Buffer.from(JSON.stringify({ ...deep, data: '__DATA__' }).replace('"__DATA__"', `{"status":"paid","x":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+  const next = order(subject, { status: 'shipped' });
+  const records = [kinesisRecord({ data: bytes, partitionKey: subject }), ...recordsOf([next])];
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+  const [message] = await dlq(ordersPipeline);
+  assert.equal(message?.reason, 'action-failed');
+  assert.match(message!.error, /RangeError: Maximum call stack size exceeded/);
+  assert.deepEqual(Buffer.from(message!.record.data!, 'base64'), bytes, 'its bytes, for the on-call engineer');
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, subject))?.status, 'shipped', 'the key went on');
+});
+
+test('poison is dead-lettered once however often its batch is delivered, and its neighbours are applied once', async () => {
+  const run = `once-${Date.now()}`;
+  const blocked = order(`${run}-blocked`, { status: 'paid' });
+  // Another record holds the blocked key's claim: its key fails, so the batch comes back again and again.
+  const nowMs = Date.now();
+  await putItem(ordersPipeline.settings.idempotencyTableName, { pk: idempotencyKeyOf(blocked), status: 'IN_PROGRESS', leaseExpiresAt: nowMs + 60_000, claimedBy: 'shardId-other:1', expiresAt: Math.floor(nowMs / 1000) + 3600 });
+  const records = [
+    kinesisRecord({ data: 'not json', partitionKey: `${run}-a` }),
+    ...recordsOf([order(`${run}-b`, { status: 'paid', n: 1e300 }), order(`${run}-c`, { status: 'ok' }), blocked]),
+    kinesisRecord({ data: { ...order(`${run}-d`, {}) }, partitionKey: `${run}-d` }),
+  ];
+  const mark = ordersPipeline.metricLines.length;
+  for (let delivery = 0; delivery < 4; delivery++) {
+    const response = await ordersPipeline.processor()(kinesisEvent(records), lambdaContext());
+    assert.deepEqual(failedSequenceNumbers(response), [records[3]!.kinesis.sequenceNumber], `delivery ${delivery}: only the claimed key fails`);
+  }
+  const messages = await dlq(ordersPipeline);
+  assert.deepEqual(messages.map((m) => m.reason).sort(), ['action-rejected', 'store-rejected', 'undecodable'], 'each poison record once, not once per delivery');
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, `${run}-c`))?.appliedEvents, 1);
+  const total = counts(ordersPipeline, mark);
+  assert.equal(total[ProcessorMetric.EventsPoison], 12, 'still counted as handled on every delivery');
+  assert.equal(total[ProcessorMetric.EventsProcessed], 1);
+});
+
+test('an event dated an hour ahead is refused as time-in-future and does not freeze its order; skew is measured, not clamped', async () => {
+  const subject = `skew-${Date.now()}`;
+  const now = Date.now();
+  const future = order(subject, { status: 'cancelled' }, new Date(now + 3600_000).toISOString());
+  const slightlyAhead = order(subject, { status: 'paid' }, new Date(now + 60_000).toISOString());
+  const mark = ordersPipeline.metricLines.length;
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([future, slightlyAhead])), lambdaContext()), { batchItemFailures: [] });
+  const [message] = await dlq(ordersPipeline);
+  assert.equal(message?.reason, 'time-in-future');
+  assert.match(message!.error, /is 3600 s ahead of the processor's clock \(allowance 300 s\)/);
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, subject))?.status, 'paid', 'the event within the allowance is applied');
+
+  const correct = order(subject, { status: 'shipped' }, new Date(now + 61_000).toISOString());
+  await ordersPipeline.processor()(kinesisEvent(recordsOf([correct])), lambdaContext());
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, subject))?.status, 'shipped', 'later correct events are not stale');
+
+  const docs = ordersPipeline.metricLines.slice(mark).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const ahead = docs.flatMap((d) => (d[ProcessorMetric.EventTimeAhead] as number[] | undefined) ?? []);
+  assert.equal(ahead.length, 3, 'every event ahead of the clock is measured as skew');
+  assert.ok(ahead.some((ms) => ms > 3_500_000) && ahead.some((ms) => ms > 50_000 && ms < 70_000));
+  assert.equal(docs.flatMap((d) => (d[ProcessorMetric.EventToActionLatency] as number[] | undefined) ?? []).length, 0, 'no clamped 0 ms latency');
+});
+
+test('telemetry: a device whose incident key DynamoDB cannot hold is dead-lettered; the rest of the batch alerts and completes', async () => {
+  const max = telemetryConfig.thresholds.temperatureC!.max!;
+  const hugeDevice = `dev-${'x'.repeat(3000)}`;
+  const readings = [
+    cloudEvent({ subject: 'dev-iso-1', type: TelemetryEventType.Reading, data: { deviceId: 'dev-iso-1', readings: { temperatureC: max + 1 } } }),
+    cloudEvent({ subject: 'dev-iso-2', type: TelemetryEventType.Reading, data: { deviceId: hugeDevice, readings: { temperatureC: max + 1 } } }),
+    cloudEvent({ subject: 'dev-iso-3', type: TelemetryEventType.Reading, data: { deviceId: 'dev-iso-3', readings: { temperatureC: max + 2, pressureBar: 1e200 } } }),
+  ];
+  assert.deepEqual(await telemetryPipeline.processor()(kinesisEvent(recordsOf(readings)), lambdaContext()), { batchItemFailures: [] });
+  const messages = await dlq(telemetryPipeline);
+  assert.deepEqual(messages.map((m) => m.event?.id).sort(), [readings[1]!.id, readings[2]!.id].sort());
+  assert.ok(messages.every((m) => m.reason === 'store-rejected'));
+  assert.match(messages.find((m) => m.event?.id === readings[1]!.id)!.error, /partition key is at most 2048 bytes/);
+  // The reading's temperature alert was published before its pressure incident proved unstorable:
+  // an external effect is at-least-once, and a replay finds the open incident and does not alert again.
+  assert.match(messages.find((m) => m.event?.id === readings[2]!.id)!.error, /lastValue: number 1e\+200 is above DynamoDB's range/);
+  assert.equal((await getItem(telemetryPipeline.settings.idempotencyTableName, idempotencyKeyOf(readings[0]!)))?.status, 'COMPLETED');
+  assert.equal(await getItem(telemetryPipeline.settings.idempotencyTableName, idempotencyKeyOf(readings[2]!)), undefined, 'its claim is released for a replay');
+});
+
+test('a DLQ message quoting hostile strings is still accepted by SQS (ASCII-only body) and reads back exactly', async () => {
+  const type = `order.\uffff\u0001\u202e${'é'.repeat(10)}`;
+  const event = cloudEvent({ subject: `hostile-${Date.now()}`, type });
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([event])), lambdaContext()), { batchItemFailures: [] });
+  const [message] = await dlq(ordersPipeline);
+  assert.equal(message?.reason, 'unknown-type');
+  assert.equal(message?.event?.type, type, 'the escaped body parses back to the original strings');
+});
