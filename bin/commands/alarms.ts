@@ -16,6 +16,7 @@ export interface AlarmView {
   readonly since: string | null;
   readonly reason: string | null;
   readonly description: string | null;
+  /** What the alarm watches: the metric and its statistic, or a math expression and its inputs. */
   readonly metric: string | null;
 }
 
@@ -65,15 +66,27 @@ export function registerAlarms(program: Command): void {
           alarms.map((a) => [a.state, a.name, a.since ?? '-', truncate(a.reason ?? '', 100)]),
         );
         const firing = alarms.filter((a) => a.state === 'ALARM');
-        for (const a of firing) if (a.description) process.stdout.write(`\n${a.name}:\n  ${a.description.replace(/\n/g, '\n  ')}\n`);
+        for (const a of firing) {
+          const lines = [...(a.metric ? [`watches: ${a.metric}`] : []), ...(a.description ? [a.description] : [])];
+          if (lines.length > 0) process.stdout.write(`\n${a.name}:\n  ${lines.join('\n').replace(/\n/g, '\n  ')}\n`);
+        }
       }),
     );
 }
 
-/** What an alarm watches: `Namespace/MetricName`, or the expression of a metric-math alarm. */
-function metricOfAlarm(alarm: MetricAlarm | CompositeAlarm): string | null {
+/**
+ * What an alarm watches: `Namespace/MetricName Statistic`, or a metric-math alarm's expression and the
+ * statistic behind each of its ids (e.g. why a p99 alarm stays OK: the expression gates it).
+ */
+export function metricOfAlarm(alarm: MetricAlarm | CompositeAlarm): string | null {
   if (!('MetricName' in alarm || 'Metrics' in alarm)) return null;
-  if (alarm.MetricName) return `${alarm.Namespace ?? ''}/${alarm.MetricName}`;
-  const expression = alarm.Metrics?.find((query) => query.ReturnData !== false && query.Expression)?.Expression;
-  return expression ? `math: ${expression}` : null;
+  if (alarm.MetricName) return [`${alarm.Namespace ?? ''}/${alarm.MetricName}`, alarm.ExtendedStatistic ?? alarm.Statistic].filter(Boolean).join(' ');
+  const queries = alarm.Metrics ?? [];
+  const expression = queries.find((query) => query.ReturnData !== false && query.Expression)?.Expression;
+  if (!expression) return null;
+  const inputs = queries.flatMap((query) => {
+    const stat = query.MetricStat;
+    return stat?.Metric ? [`${query.Id} = ${stat.Metric.Namespace ?? ''}/${stat.Metric.MetricName ?? ''} ${stat.Stat ?? ''}`.trimEnd()] : [];
+  });
+  return `math: ${expression}${inputs.length > 0 ? ` where ${inputs.join(', ')}` : ''}`;
 }

@@ -89,6 +89,12 @@ const idempotencySchema = z.strictObject({
 const alarmsSchema = z.strictObject({
   /** Event-to-action latency objective, p99, in milliseconds. Default 5000. */
   latencyObjectiveMs: z.int().positive({ message: 'must be greater than zero' }).default(5000),
+  /**
+   * Events later than the objective that one period needs before its p99 counts for the latency
+   * alarm, so one replayed or late event never pages (at low volume p99 is the worst single value).
+   * 1 counts every period. Default 2: the smallest count one event cannot reach.
+   */
+  latencyMinLateEvents: z.int().min(1).max(10_000).default(2),
   /** IteratorAge alarm threshold (ms). Default: twice the latency objective. */
   iteratorAgeThresholdMs: z.int().positive().optional(),
   /** Alarm when the oldest DLQ message is older than this (seconds). Default 3600. */

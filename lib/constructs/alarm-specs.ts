@@ -127,18 +127,17 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
   const dlqReplay = `\`npx stream-pipeline dlq replay --pipeline ${p}\``;
   const logs = `the processor logs (/aws/lambda/${names.functionName})`;
   const iteratorThreshold = iteratorAgeThresholdMs(pipeline);
+  const objective = pipeline.alarms.latencyObjectiveMs;
+  const minLate = pipeline.alarms.latencyMinLateEvents;
   const eventCountReason =
     'the metric is only published while there is traffic; no data means nothing happened, and a stalled consumer is caught by ConsumerStalled, IteratorAge and ProcessorErrors';
 
   const rows: Row[] = [
     {
       kind: AlarmKind.EventToActionLatencyP99,
-      namespace: METRIC_NAMESPACE,
-      metricName: ProcessorMetric.EventToActionLatency,
-      dimensions: pipelineDims,
-      statistic: 'p99',
-      threshold: pipeline.alarms.latencyObjectiveMs,
-      thresholdText: `p99 > ${pipeline.alarms.latencyObjectiveMs} ms (the latency objective)`,
+      math: latencyObjectiveMath(pipeline),
+      threshold: objective,
+      thresholdText: `p99 > ${objective} ms (the latency objective), counted only in a period with at least ${events(minLate)} later than ${objective} ms`,
       // The objective is a promise for every period: one period whose p99 missed it is a breach the
       // business felt. A consumer outage shows exactly so: nothing is measured while the consumer is
       // down, then the backlog completes late within one or two periods. Requiring every evaluated
@@ -146,11 +145,11 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
       fireOn: 'any',
       treatMissingData: 'notBreaching',
       missingDataReason:
-        'latency is only measured when records complete; records that wait unread show up in ConsumerStalled, records that cannot complete in IteratorAge, ProcessorErrors and the DLQ alarms',
-      meaning: `Events take longer than the objective from their CloudEvents time to the ${pipeline.action} action.`,
+        'latency is only measured when records complete, and a period with no completed record has no datapoint; records that wait unread show up in ConsumerStalled, records that cannot complete in IteratorAge, ProcessorErrors and the DLQ alarms',
+      meaning: `Events take longer than the objective from their CloudEvents time to the ${pipeline.action} action: at least ${events(minLate)} late in one period, and more than 1% of that period's events.`,
       firstChecks: [
         'IteratorAge on the dashboard: if it is high too, the processor is behind (see ProcessorErrors, ProcessorThrottles; raise parallelizationFactor or shards)',
-        'if IteratorAge is low, compare with IngestToActionLatency: a gap means producers send events late (event time far before arrival)',
+        'if IteratorAge is low, compare with IngestToActionLatency: a gap means producers send events late (event time far before arrival), or a replay (`dlq replay`) put old events back',
         `${logs}: the per-batch summary line shows slow actions or retries against the state table or topic`,
       ],
     },
@@ -414,6 +413,47 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
     evaluationPeriods: fireOn === 'sustainedDespiteLateData' ? evaluationPeriods + LATE_DATA_PERIODS : evaluationPeriods,
     datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,
   }));
+}
+
+/**
+ * The latency objective as metric math: the period's p99, counted only when enough events of the
+ * period missed the objective, so one replayed or late event cannot page (at low volume p99 is the
+ * single worst value: with fewer than 100 samples, 1% of them is less than one).
+ *
+ * - A minimum SampleCount would not do: one late event among 20–99 is still the p99, and a minimum
+ *   above 100 would silence the alarm for every pipeline slower than 100 events a period.
+ * - The late count is not a statistic of its own: PutMetricAlarm lists PR(n:m) (percentile rank, the
+ *   percentage of values in (n, m]) on metric values, TC (trimmed count) only with percentages.
+ *   samples × (100 − onTime) / 100, onTime = PR(:objective), is the number of values above it.
+ * - The count is compared with N − 0.5: it is an integer computed from a percentage, and half an event
+ *   absorbs floating-point rounding (2 late of 3 is 1.9999999999999998).
+ * - IF(condition, p99, 0): a period that does not count is a real 0, not missing data; a period with
+ *   no samples has no condition datapoint and so no datapoint at all (missing, notBreaching).
+ * - No FILL: a quiet period is missing data, which the alarm treats as not breaching.
+ */
+export function latencyObjectiveMath(pipeline: PipelineConfig): MetricMath {
+  const objective = pipeline.alarms.latencyObjectiveMs;
+  const minLate = pipeline.alarms.latencyMinLateEvents;
+  const latency = (statistic: string): WatchedMetric => ({
+    namespace: METRIC_NAMESPACE,
+    metricName: ProcessorMetric.EventToActionLatency,
+    dimensions: { [PIPELINE_DIMENSION]: pipeline.name },
+    statistic,
+  });
+  return {
+    expression: `IF(samples * (100 - onTime) / 100 >= ${minLate - 0.5}, p99, 0)`,
+    label: `p99 event-to-action latency (ms) where at least ${events(minLate)} took over ${objective} ms, else 0`,
+    metrics: {
+      p99: latency('p99'),
+      samples: latency('SampleCount'),
+      onTime: latency(`PR(:${objective})`),
+    },
+  };
+}
+
+/** `1 event`, `2 events`. */
+function events(count: number): string {
+  return `${count} ${count === 1 ? 'event' : 'events'}`;
 }
 
 /** The alarm description: pipeline, meaning, threshold and the first three checks. Max 1024 chars. */

@@ -92,8 +92,14 @@ export class MetricStore implements MetricSink {
       values.push(p.value);
       buckets.set(bucket, values);
     }
-    const timestamps = [...buckets.keys()].sort((a, b) => a - b);
-    return { timestamps, values: timestamps.map((t) => computeStatistic(query.stat, buckets.get(t) as number[])) };
+    const series: StatisticSeries = { timestamps: [], values: [] };
+    for (const t of [...buckets.keys()].sort((a, b) => a - b)) {
+      const value = computeStatistic(query.stat, buckets.get(t) as number[]);
+      if (value === undefined) continue;
+      series.timestamps.push(t);
+      series.values.push(value);
+    }
+    return series;
   }
 
   private prune(points: StoredPoint[]): void {

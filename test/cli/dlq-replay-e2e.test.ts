@@ -84,9 +84,18 @@ describe('dlq replay, end to end on the local target', () => {
     assert.ok(deployed.length >= 5, `${deployed.length} orders alarms deployed`);
     const run = await runCli(['alarms', '--pipeline', 'orders', '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
-    const { alarms } = jsonOf<{ alarms: Array<{ name: string; state: string; description: string | null }> }>(run);
+    const { alarms } = jsonOf<{ alarms: Array<{ name: string; state: string; description: string | null; metric: string | null }> }>(run);
     assert.deepEqual(alarms.map((a) => a.name).sort(), deployed);
     assert.ok(alarms.every((a) => ['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(a.state) && a.description?.startsWith('[orders]')));
+    // What each alarm watches, down to the statistics behind a metric-math expression.
+    const watches = (kind: string): string | null | undefined => alarms.find((a) => a.name.startsWith(`${names.alarmNamePrefix}${kind}`))?.metric;
+    const latencyMetric = `${METRIC_NAMESPACE}/${ProcessorMetric.EventToActionLatency}`;
+    const objective = loadConfig().pipelines.find((p) => p.name === 'orders')!.alarms.latencyObjectiveMs;
+    assert.equal(
+      watches('EventToActionLatencyP99'),
+      `math: IF(samples * (100 - onTime) / 100 >= 1.5, p99, 0) where p99 = ${latencyMetric} p99, samples = ${latencyMetric} SampleCount, onTime = ${latencyMetric} PR(:${objective})`,
+    );
+    assert.equal(watches('ProcessorErrors'), 'AWS/Lambda/Errors Sum');
   });
 
   it('replays a batch whose retries were exhausted while DynamoDB was down: processed once, and a second replay changes nothing', async () => {

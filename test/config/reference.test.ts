@@ -42,6 +42,7 @@ test('the documented defaults are the ones parseConfig applies', () => {
   assert.equal(byPath.get('pipelines[].eventSource.startingPosition')?.defaultValue, JSON.stringify(p.eventSource.startingPosition));
   assert.equal(byPath.get('pipelines[].stream.retentionHours')?.defaultValue, String(p.stream.retentionHours));
   assert.equal(byPath.get('pipelines[].alarms.latencyObjectiveMs')?.defaultValue, String(p.alarms.latencyObjectiveMs));
+  assert.equal(byPath.get('pipelines[].alarms.latencyMinLateEvents')?.defaultValue, String(p.alarms.latencyMinLateEvents));
   assert.equal(byPath.get('pipelines[].name')?.defaultValue, '(required)');
 });
 

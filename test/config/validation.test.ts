@@ -79,7 +79,7 @@ describe('defaults', () => {
     assert.deepEqual(p.stream, { mode: 'ON_DEMAND', retentionHours: 24 });
     assert.deepEqual(p.processor, { memoryMb: 512, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30, keyConcurrency: 16, timeMarginMs: 5000, clockSkewAllowanceSeconds: 300 });
     assert.equal(p.idempotency.ttlHours, 48);
-    assert.deepEqual(p.alarms, { latencyObjectiveMs: 5000, dlqOldestMessageAgeSeconds: 3600, periodSeconds: 60, evaluationPeriods: 3 });
+    assert.deepEqual(p.alarms, { latencyObjectiveMs: 5000, latencyMinLateEvents: 2, dlqOldestMessageAgeSeconds: 3600, periodSeconds: 60, evaluationPeriods: 3 });
   });
 
   test('derived values: iterator age threshold is twice the objective, the lease is the timeout', () => {
@@ -127,6 +127,12 @@ describe('bad configurations are refused with a clear message', () => {
     ['a batch size above 10,000', config([pipeline({ eventSource: { batchSize: 10_001 } })]), /^pipelines\[0\]\(orders\)\.eventSource\.batchSize: Too big: expected number to be <=10000$/],
     ['a batch size of zero', config([pipeline({ eventSource: { batchSize: 0 } })]), /^pipelines\[0\]\(orders\)\.eventSource\.batchSize: Too small: expected number to be >=1$/],
     ['a latency objective of zero', config([pipeline({ alarms: { latencyObjectiveMs: 0 } })]), /^pipelines\[0\]\(orders\)\.alarms\.latencyObjectiveMs: must be greater than zero$/],
+    [
+      'no late event needed before the latency alarm counts a period (0)',
+      config([pipeline({ alarms: { latencyMinLateEvents: 0 } })]),
+      /^pipelines\[0\]\(orders\)\.alarms\.latencyMinLateEvents: Too small: expected number to be >=1$/,
+    ],
+    ['a fractional number of late events', config([pipeline({ alarms: { latencyMinLateEvents: 1.5 } })]), /^pipelines\[0\]\(orders\)\.alarms\.latencyMinLateEvents: Invalid input: expected int, received number$/],
     [
       'duplicate pipeline names',
       config([pipeline(), pipeline({ description: 'again' })]),

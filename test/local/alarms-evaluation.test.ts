@@ -7,8 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AlarmEvaluator, alarmMessage, MetricStore, parseAlarm, QueueDepthSampler, SimulatedClock } from '../../local/cloudwatch';
 import { clientsFromEnv, createQueue, receive, waitFor, type TestClients } from '../../local/event-source/test-kit';
+import { parseConfig, pipelineResourceNames, type PipelineConfig, type PipelinesConfigInput } from '../../lib/config';
+import { AlarmKind, pipelineAlarmSpecs } from '../../lib/constructs/alarm-specs';
+import { PipelineAlarms } from '../../lib/constructs/pipeline-alarms';
+import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
 
 const MINUTE = 60_000;
 /** 2026-01-01T00:00:00Z: a period boundary, so the minutes below are aligned periods. */
@@ -349,6 +356,153 @@ describe('metric math alarms (controlled clock)', () => {
     });
     assert.deepEqual(Object.keys((trigger.Metrics as Record<string, unknown>[])[0] ?? {}), ['Expression', 'Id', 'Label', 'ReturnData']);
     assert.deepEqual(Object.keys((trigger.Metrics as Record<string, unknown>[])[1] ?? {}), ['Id', 'MetricStat', 'ReturnData']);
+  });
+});
+
+type AlarmsInput = NonNullable<PipelinesConfigInput['pipelines'][number]['alarms']>;
+
+/** An `orders` pipeline from the configuration schema (defaults filled in), with these alarm settings. */
+function ordersPipeline(alarms: AlarmsInput = {}): PipelineConfig {
+  return parseConfig({ stackName: 'StreamPipeline', pipelines: [{ name: 'orders', description: 'Order status changes', action: 'orders', alarms }] }).pipelines[0]!;
+}
+
+/**
+ * The latency objective alarm exactly as the stack renders it: its spec through PipelineAlarms into
+ * a template, whose properties the evaluator reads like the deployed stack's (the topic Ref made an ARN).
+ */
+function latencyAlarmProperties(pipeline: PipelineConfig): Record<string, unknown> {
+  const stack = new Stack(new App(), 'LatencyAlarmUnderTest');
+  const specs = pipelineAlarmSpecs({ pipeline, names: pipelineResourceNames('StreamPipeline', pipeline.name), eventSourceMappingUuid: MAPPING_UUID }).filter(
+    (spec) => spec.kind === AlarmKind.EventToActionLatencyP99,
+  );
+  new PipelineAlarms(stack, 'Alarms', { pipeline, specs, topic: new sns.Topic(stack, 'Topic') });
+  const [alarm] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+  assert.ok(alarm);
+  const topicArn = 'arn:aws:sns:us-east-1:000000000000:StreamPipeline-alarms';
+  return { ...alarm.Properties, AlarmActions: [topicArn], OKActions: [topicArn] };
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** One event-to-action latency sample of `orders`, completed in `minute` at `second`. */
+function latency(store: MetricStore, minute: number, ms: number, second = 10): void {
+  store.put({ namespace: METRIC_NAMESPACE, metricName: ProcessorMetric.EventToActionLatency, dimensions: { [PIPELINE_DIMENSION]: 'orders' }, value: ms, unit: 'Milliseconds', timestamp: T0 + minute * MINUTE + second * 1000 });
+}
+
+/** `count` on-time samples (100–1000 ms) spread over one minute. */
+function onTime(store: MetricStore, minute: number, count: number): void {
+  for (let i = 0; i < count; i += 1) latency(store, minute, 100 + (i * 37) % 900, i % 60);
+}
+
+describe('the latency objective alarm as the stack renders it (controlled clock)', () => {
+  const NAME = 'StreamPipeline-orders-EventToActionLatencyP99';
+
+  /** A fixture with the stack's latency alarm, and a plain p99 alarm on the same metric (what it replaced). */
+  function latencyFixture(alarms: AlarmsInput = {}) {
+    const f = fixture();
+    const pipeline = ordersPipeline(alarms);
+    assert.equal(f.evaluator.add(latencyAlarmProperties(pipeline)), true, JSON.stringify(f.evaluator.unsupported));
+    f.evaluator.add({
+      ...alarm({ AlarmName: 'plain-p99', Namespace: METRIC_NAMESPACE, MetricName: ProcessorMetric.EventToActionLatency, Statistic: undefined, ExtendedStatistic: 'p99' }),
+      Threshold: pipeline.alarms.latencyObjectiveMs,
+      EvaluationPeriods: pipeline.alarms.evaluationPeriods,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const at = async (minute: number): Promise<{ latency: string | undefined; plain: string | undefined }> => {
+      f.setNow(T0 + minute * MINUTE);
+      await f.evaluator.evaluateAll();
+      return { latency: f.evaluator.get(NAME)?.state, plain: f.evaluator.get('plain-p99')?.state };
+    };
+    return { ...f, pipeline, at };
+  }
+
+  it('one day-old event in an otherwise quiet period does not page; a plain p99 alarm would', async () => {
+    const { store, at } = latencyFixture();
+    latency(store, 4, DAY_MS);
+    assert.deepEqual(await at(5), { latency: 'OK', plain: 'ALARM' });
+  });
+
+  it('one day-old event among up to 99 events of a period does not page, where it is their p99 (a minimum sample count would not stop it)', async () => {
+    for (const count of [20, 60, 98]) {
+      const { store, at } = latencyFixture();
+      onTime(store, 0, count);
+      latency(store, 0, DAY_MS, 30);
+      assert.deepEqual(await at(1), { latency: 'OK', plain: 'ALARM' }, `${count} on-time events and one day-old event: it is their p99`);
+    }
+  });
+
+  it('a period with the configured number of late events pages, one fewer does not, and a clean window clears it', async () => {
+    const { store, evaluator, pipeline, at } = latencyFixture();
+    const n = pipeline.alarms.latencyMinLateEvents;
+    assert.equal(n, 2, 'the documented default');
+    onTime(store, 0, 10);
+    for (let i = 0; i < n - 1; i += 1) latency(store, 0, 6000 + i, 40 + i);
+    assert.equal((await at(1)).latency, 'OK', `${n - 1} late event(s)`);
+    onTime(store, 1, 10);
+    for (let i = 0; i < n; i += 1) latency(store, 1, 6000 + i, 40 + i);
+    assert.equal((await at(2)).latency, 'ALARM', `${n} late events`);
+    // The period with too few late events is a real 0 (not missing data); the late one shows its p99.
+    assert.match(evaluator.get(NAME)?.reason ?? '', /^Threshold Crossed: 1 out of the last 2 datapoints \[6001\.0 \(01\/01\/26 00:01:00\), 0\.0 \(01\/01\/26 00:00:00\)\] was greater than the threshold \(5000\.0\)/);
+    for (const minute of [2, 3, 4]) onTime(store, minute, 10);
+    assert.equal((await at(4)).latency, 'ALARM', 'the late period is still in the window');
+    assert.equal((await at(5)).latency, 'OK', 'three clean periods');
+  });
+
+  it('the number of late events comes from the configuration', async () => {
+    const { store, at } = latencyFixture({ latencyMinLateEvents: 5, latencyObjectiveMs: 1000 });
+    for (let i = 0; i < 4; i += 1) latency(store, 0, 1500, 10 + i);
+    assert.deepEqual(await at(1), { latency: 'OK', plain: 'ALARM' });
+    for (let i = 0; i < 5; i += 1) latency(store, 1, 1500, 10 + i);
+    assert.equal((await at(2)).latency, 'ALARM');
+  });
+
+  it('enough late events within the objective (under 1% of the period) do not page: p99 still meets it', async () => {
+    const { store, at } = latencyFixture();
+    onTime(store, 0, 500);
+    for (let i = 0; i < 4; i += 1) latency(store, 0, 7000, 20 + i);
+    assert.deepEqual(await at(1), { latency: 'OK', plain: 'OK' });
+  });
+
+  it('a consumer-outage backlog at low volume pages: events that waited complete late together', async () => {
+    const { store, at } = latencyFixture();
+    // 1 event a minute, a 5-minute outage: the 5 waiting events complete in the catch-up minute.
+    for (const minute of [0, 1]) onTime(store, minute, 1);
+    for (let waited = 1; waited <= 5; waited += 1) latency(store, 7, waited * MINUTE, 5 + waited);
+    assert.equal((await at(7)).latency, 'OK');
+    assert.equal((await at(8)).latency, 'ALARM');
+  });
+
+  it('a quiet pipeline has no datapoint and stays OK (missing data, not breaching)', async () => {
+    const { evaluator, at } = latencyFixture();
+    assert.equal((await at(10)).latency, 'OK');
+    assert.deepEqual((JSON.parse(evaluator.get(NAME)?.reasonData ?? '{}') as { recentDatapoints: number[] }).recentDatapoints, []);
+  });
+});
+
+describe('percentile rank and statistics over negative values (through the metric store)', () => {
+  const query = (store: MetricStore, stat: string) =>
+    store.statistic({ namespace: METRIC_NAMESPACE, metricName: ProcessorMetric.EventToActionLatency, dimensions: { [PIPELINE_DIMENSION]: 'orders' }, stat, period: 60, start: T0, end: T0 + 3 * MINUTE });
+
+  it('PR(n:m) is the percentage of values in (n, m]: exclusive below, inclusive above', () => {
+    const { store } = fixture();
+    [100, 200, 200, 300, 5000, 5001, 9000, 10_000].forEach((v, i) => latency(store, 0, v, i));
+    assert.deepEqual(query(store, 'PR(:5000)').values, [62.5], 'five of eight are 5000 or less');
+    assert.deepEqual(query(store, 'PR(200:5000)').values, [25], '300 and 5000; 200 is the excluded lower bound');
+    assert.deepEqual(query(store, 'PR(5000:)').values, [37.5]);
+    assert.deepEqual(query(store, 'PR(20000:)').values, [0], 'a period with data and none in range is 0, not missing');
+  });
+
+  it('a period holding a negative value has no percentile or percentile rank, but keeps its simple statistics', () => {
+    const { store } = fixture();
+    latency(store, 0, 100);
+    latency(store, 1, 100);
+    latency(store, 1, -50, 20);
+    latency(store, 2, 300);
+    assert.deepEqual(query(store, 'p99').timestamps, [T0, T0 + 2 * MINUTE]);
+    assert.deepEqual(query(store, 'PR(:5000)').timestamps, [T0, T0 + 2 * MINUTE]);
+    assert.deepEqual(query(store, 'SampleCount').values, [1, 2, 1]);
+    assert.deepEqual(query(store, 'Minimum').values, [100, -50, 300]);
   });
 });
 

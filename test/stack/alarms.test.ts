@@ -21,6 +21,9 @@ before(() => {
 });
 after(() => s?.dispose());
 
+/** One query of a metric-math alarm, as the template holds it. */
+type Query = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number } };
+
 const alarmNamed = (name: string): CfnResource => resourceWhere(s.json, 'AWS::CloudWatch::Alarm', 'AlarmName', name)[1];
 const dims = (alarm: CfnResource): Record<string, unknown> =>
   Object.fromEntries((alarm.Properties.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value]));
@@ -65,19 +68,32 @@ for (const p of config.pipelines) {
     const n = pipelineResourceNames(config.stackName, p.name);
     const alarm = (kind: string): CfnResource => alarmNamed(`${n.alarmNamePrefix}${kind}`);
 
-    test('event-to-action latency: p99 of the processor metric above the objective, per pipeline', () => {
+    test('event-to-action latency: p99 of the processor metric above the objective, counted only with enough late events', () => {
       const a = alarm(AlarmKind.EventToActionLatencyP99).Properties;
-      assert.equal(a.Namespace, METRIC_NAMESPACE);
-      assert.equal(a.MetricName, ProcessorMetric.EventToActionLatency);
-      assert.deepEqual(a.Dimensions, [{ Name: PIPELINE_DIMENSION, Value: p.name }]);
-      assert.equal(a.ExtendedStatistic, 'p99');
-      assert.equal(a.Statistic, undefined);
+      const queries = a.Metrics as Query[];
+      const returned = queries.filter((q) => q.ReturnData !== false);
+      assert.equal(returned.length, 1, 'exactly one query is the alarm value');
+      // late events = samples × (100 − onTime) / 100; N − 0.5 absorbs the rounding of a percentage.
+      assert.equal(returned[0]!.Expression, `IF(samples * (100 - onTime) / 100 >= ${p.alarms.latencyMinLateEvents - 0.5}, p99, 0)`);
+      const byId = new Map(queries.filter((q) => q.MetricStat).map((q) => [q.Id, q.MetricStat!]));
+      assert.deepEqual([...byId.keys()].sort(), ['onTime', 'p99', 'samples']);
+      // All three are statistics of the one processor metric of this pipeline, over the alarm period.
+      for (const stat of byId.values()) {
+        assert.deepEqual(stat.Metric, { Namespace: METRIC_NAMESPACE, MetricName: ProcessorMetric.EventToActionLatency, Dimensions: [{ Name: PIPELINE_DIMENSION, Value: p.name }] });
+        assert.equal(stat.Period, p.alarms.periodSeconds);
+      }
+      assert.equal(byId.get('p99')?.Stat, 'p99');
+      assert.equal(byId.get('samples')?.Stat, 'SampleCount');
+      assert.equal(byId.get('onTime')?.Stat, `PR(:${p.alarms.latencyObjectiveMs})`, 'percentage of events within the objective');
       assert.equal(a.Threshold, p.alarms.latencyObjectiveMs);
+      assert.equal(a.MetricName, undefined);
+      assert.equal(a.ExtendedStatistic, undefined);
       // One late period pages (a consumer outage's backlog completes within one or two periods);
       // OK needs a whole clean evaluation window.
       assert.equal(a.DatapointsToAlarm, 1);
       assert.equal(a.EvaluationPeriods, p.alarms.evaluationPeriods);
       assert.equal(a.TreatMissingData, 'notBreaching');
+      assert.match(a.AlarmDescription as string, new RegExp(`at least ${p.alarms.latencyMinLateEvents} events later than ${p.alarms.latencyObjectiveMs} ms`));
     });
 
     test('iterator age: Lambda IteratorAge maximum of this function, above twice the objective by default', () => {
@@ -173,7 +189,6 @@ for (const p of config.pipelines) {
 
     test('consumer stalled: records arriving in this stream while this mapping reads none, for every period', () => {
       const a = alarm(AlarmKind.ConsumerStalled).Properties;
-      type Query = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number } };
       const queries = a.Metrics as Query[];
       const returned = queries.filter((q) => q.ReturnData !== false);
       assert.equal(returned.length, 1, 'exactly one query is the alarm value');

@@ -32,7 +32,7 @@ const config = parseConfig({
         reportBatchItemFailures: false,
       },
       idempotency: { ttlHours: 72, leaseSeconds: 300 },
-      alarms: { latencyObjectiveMs: 1500, iteratorAgeThresholdMs: 4000, dlqOldestMessageAgeSeconds: 600, periodSeconds: 120, evaluationPeriods: 5 },
+      alarms: { latencyObjectiveMs: 1500, latencyMinLateEvents: 5, iteratorAgeThresholdMs: 4000, dlqOldestMessageAgeSeconds: 600, periodSeconds: 120, evaluationPeriods: 5 },
     },
   ],
 });
@@ -103,6 +103,9 @@ test('a stateless action gets the idempotency table only, and no alerts topic', 
 test('alarm thresholds, periods and evaluation come from the configuration', () => {
   const alarm = (kind: string) => resourceWhere(s.json, 'AWS::CloudWatch::Alarm', 'AlarmName', `${names.alarmNamePrefix}${kind}`)[1].Properties;
   assert.equal(alarm(AlarmKind.EventToActionLatencyP99).Threshold, 1500);
+  const latencyQueries = alarm(AlarmKind.EventToActionLatencyP99).Metrics as { Expression?: string; MetricStat?: { Stat: string } }[];
+  assert.equal(latencyQueries.find((q) => q.Expression)?.Expression, 'IF(samples * (100 - onTime) / 100 >= 4.5, p99, 0)', 'five late events before a period counts');
+  assert.ok(latencyQueries.some((q) => q.MetricStat?.Stat === 'PR(:1500)'), 'late means later than this pipeline’s objective');
   assert.equal(alarm(AlarmKind.IteratorAge).Threshold, 4000);
   assert.equal(alarm(AlarmKind.DlqOldestMessageAge).Threshold, 600);
   for (const [, a] of resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')) {
