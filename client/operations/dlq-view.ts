@@ -8,8 +8,8 @@ import { decodeEnvelope } from '../../lambdas/shared/envelope';
 import { expiresAt } from './dlq-messages';
 import type { DlqMessage } from './dlq-queue';
 import { planReplay, type ReplayResult } from './dlq-replay';
-import { viewRecord, type RecordView } from './record-view';
-import { boundString, boundValue, bytesView, type Bounded, type BytesView } from './render';
+import { recordViewBound, viewRecord, type RecordView } from './record-view';
+import { boundString, boundValue, bytesView, DEFAULT_LIMITS, type Bounded, type BytesView } from './render';
 
 interface ViewCommon {
   readonly messageId: string;
@@ -71,8 +71,20 @@ export interface UnrecognisedView extends ViewCommon {
 
 export type DlqMessageView = PoisonRecordView | OnFailureView | UnrecognisedView;
 
-const text = (value: string): string => boundString(value);
-const optionalText = (value: string | null | undefined): string | null => (value === undefined || value === null ? null : text(value));
+/** Identifiers, names and times from a message: any longer is not one. */
+const ID_CHARS = 256;
+/** Text fields of a view: error messages, problems, the start of an unrecognised body. */
+const text = (value: string): string => boundString(value, DEFAULT_LIMITS.maxStringChars);
+const id = (value: string): string => boundString(value, ID_CHARS);
+const optionalId = (value: string | null | undefined): string | null => (value === undefined || value === null ? null : id(value));
+
+/**
+ * The most characters one message view prints as compact JSON: the payload (a record view's bound),
+ * two text fields and at most a dozen identifiers, each character escaped to at most 6. Under 100 KiB.
+ */
+export function messageViewBound(): number {
+  return recordViewBound() + 6 * (2 * DEFAULT_LIMITS.maxStringChars + 12 * ID_CHARS) + 1024;
+}
 
 function poisonPayload(data: Uint8Array): PoisonPayload {
   const decoded = decodeEnvelope(data);
@@ -86,7 +98,7 @@ export function describeMessage(message: DlqMessage, retentionHours: number, now
   const body = message.body;
   const expiry = expiresAt(body, retentionHours);
   const retention: Retention = expiry ? { expiresAt: expiry.toISOString(), withinRetention: expiry > now } : { expiresAt: null, withinRetention: null };
-  const common: ViewCommon = { messageId: text(message.messageId), sentAt: message.sentAt?.toISOString() ?? null, receiveCount: message.receiveCount };
+  const common: ViewCommon = { messageId: id(message.messageId), sentAt: message.sentAt?.toISOString() ?? null, receiveCount: message.receiveCount };
   if (body.kind === 'poison-record') {
     const p = body.poison;
     const data = p.record.data !== undefined ? Buffer.from(p.record.data, 'base64') : undefined;
@@ -95,14 +107,14 @@ export function describeMessage(message: DlqMessage, retentionHours: number, now
       kind: 'poison-record',
       reason: p.reason,
       error: text(p.error),
-      pipeline: text(p.pipeline),
-      deadLetteredAt: text(p.time),
-      partitionKey: text(p.record.partitionKey),
-      shardId: text(p.record.shardId),
-      sequenceNumber: text(p.record.sequenceNumber),
+      pipeline: id(p.pipeline),
+      deadLetteredAt: id(p.time),
+      partitionKey: id(p.record.partitionKey),
+      shardId: id(p.record.shardId),
+      sequenceNumber: id(p.record.sequenceNumber),
       ...(p.record.subSequenceNumber !== undefined ? { subSequenceNumber: p.record.subSequenceNumber } : {}),
-      arrival: text(p.record.approximateArrivalTimestamp),
-      event: p.event ? { id: text(p.event.id), source: text(p.event.source), type: text(p.event.type) } : null,
+      arrival: id(p.record.approximateArrivalTimestamp),
+      event: p.event ? { id: id(p.event.id), source: id(p.event.source), type: id(p.event.type) } : null,
       payloadStored: data !== undefined,
       payload: data === undefined ? null : poisonPayload(data),
       // With the payload stored in the message, a replay does not need the stream.
@@ -114,18 +126,18 @@ export function describeMessage(message: DlqMessage, retentionHours: number, now
     return {
       ...common,
       kind: 'on-failure',
-      condition: text(requestContext.condition),
-      functionArn: optionalText(requestContext.functionArn),
+      condition: id(requestContext.condition),
+      functionArn: optionalId(requestContext.functionArn),
       approximateInvokeCount: requestContext.approximateInvokeCount ?? null,
-      functionError: optionalText(responseContext?.functionError),
-      failedAt: optionalText(body.onFailure.timestamp),
-      shardId: text(info.shardId),
-      startSequenceNumber: text(info.startSequenceNumber),
-      endSequenceNumber: text(info.endSequenceNumber),
+      functionError: optionalId(responseContext?.functionError),
+      failedAt: optionalId(body.onFailure.timestamp),
+      shardId: id(info.shardId),
+      startSequenceNumber: id(info.startSequenceNumber),
+      endSequenceNumber: id(info.endSequenceNumber),
       batchSize: info.batchSize,
-      firstArrival: optionalText(info.approximateArrivalOfFirstRecord),
-      lastArrival: optionalText(info.approximateArrivalOfLastRecord),
-      streamArn: text(info.streamArn),
+      firstArrival: optionalId(info.approximateArrivalOfFirstRecord),
+      lastArrival: optionalId(info.approximateArrivalOfLastRecord),
+      streamArn: id(info.streamArn),
       ...retention,
     };
   }
@@ -166,15 +178,15 @@ export interface ReplayResultView {
 
 export function replayResultView(result: ReplayResult): ReplayResultView {
   return {
-    messageId: text(result.plan.message.messageId),
+    messageId: id(result.plan.message.messageId),
     kind: result.plan.message.body.kind,
     outcome: result.outcome,
     records: result.plan.records.length,
     duplicates: result.duplicates,
-    problem: optionalText(result.problem),
+    problem: result.problem === undefined ? null : text(result.problem),
     recordsDetail: result.plan.records.map((r) => {
       const decoded = decodeEnvelope(r.data);
-      return { partitionKey: text(r.partitionKey), shardId: text(r.shardId), sequenceNumber: text(r.sequenceNumber), eventId: decoded.ok ? text(decoded.event.id) : null };
+      return { partitionKey: id(r.partitionKey), shardId: id(r.shardId), sequenceNumber: id(r.sequenceNumber), eventId: decoded.ok ? id(decoded.event.id) : null };
     }),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { deaggregate } from '../aggregation';
 import { decodeEnvelope } from '../../lambdas/shared/envelope';
-import { boundString, boundValue, bytesSummary, bytesView, safeJson, safeText, type Bounded, type BytesView } from './render';
+import { boundString, boundValue, bytesSummary, bytesView, DEFAULT_LIMITS, MAX_BASE64_BYTES, renderBound, safeJson, safeText, type Bounded, type BytesView, type RenderLimits } from './render';
 import type { StoredRecord } from './stream-reader';
 
 export interface RecordView {
@@ -18,6 +18,15 @@ export interface RecordView {
   readonly event?: Bounded;
   /** Why the record is not a valid envelope (a future poison record), with its bytes. */
   readonly invalid?: { readonly reason: string } & BytesView;
+}
+
+/**
+ * The most characters one record view prints as compact JSON (`tail --json`, one line): the bounded
+ * envelope, or the reason, text (each escaped at most 6 characters per character) and base64 of an
+ * invalid record. With the default limits, under 48 KiB. A person's line (formatRecordLine) is shorter.
+ */
+export function recordViewBound(limits: RenderLimits = DEFAULT_LIMITS): number {
+  return Math.max(renderBound(limits), 2 * 6 * limits.maxStringChars + Math.ceil(MAX_BASE64_BYTES / 3) * 4) + 512;
 }
 
 /** One view per user record of a stream record (read by `tail`, or back for a DLQ message); never throws, whatever the bytes. */
