@@ -9,7 +9,7 @@ import { expiresAt } from './dlq-messages';
 import type { DlqMessage } from './dlq-queue';
 import { planReplay, type ReplayResult } from './dlq-replay';
 import { recordViewBound, viewRecord, type RecordView } from './record-view';
-import { boundString, boundValue, bytesView, DEFAULT_LIMITS, type Bounded, type BytesView } from './render';
+import { boundId, boundString, boundValue, bytesView, DEFAULT_LIMITS, MAX_ID_CHARS, type Bounded, type BytesView } from './render';
 
 interface ViewCommon {
   readonly messageId: string;
@@ -71,19 +71,17 @@ export interface UnrecognisedView extends ViewCommon {
 
 export type DlqMessageView = PoisonRecordView | OnFailureView | UnrecognisedView;
 
-/** Identifiers, names and times from a message: any longer is not one. */
-const ID_CHARS = 256;
 /** Text fields of a view: error messages, problems, the start of an unrecognised body. */
 const text = (value: string): string => boundString(value, DEFAULT_LIMITS.maxStringChars);
-const id = (value: string): string => boundString(value, ID_CHARS);
+const id = boundId;
 const optionalId = (value: string | null | undefined): string | null => (value === undefined || value === null ? null : id(value));
 
 /**
  * The most characters one message view prints as compact JSON: the payload (a record view's bound),
- * two text fields and at most a dozen identifiers, each character escaped to at most 6. Under 100 KiB.
+ * two text fields and at most a dozen identifiers, each character escaped to at most 6. About 75 KiB.
  */
 export function messageViewBound(): number {
-  return recordViewBound() + 6 * (2 * DEFAULT_LIMITS.maxStringChars + 12 * ID_CHARS) + 1024;
+  return recordViewBound() + 6 * (2 * DEFAULT_LIMITS.maxStringChars + 12 * MAX_ID_CHARS) + 1024;
 }
 
 function poisonPayload(data: Uint8Array): PoisonPayload {

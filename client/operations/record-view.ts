@@ -5,7 +5,7 @@
  */
 import { deaggregate } from '../aggregation';
 import { decodeEnvelope } from '../../lambdas/shared/envelope';
-import { boundString, boundValue, bytesSummary, bytesView, DEFAULT_LIMITS, MAX_BASE64_BYTES, renderBound, safeJson, safeText, type Bounded, type BytesView, type RenderLimits } from './render';
+import { boundId, boundString, boundValue, bytesSummary, bytesView, DEFAULT_LIMITS, MAX_BASE64_BYTES, MAX_ID_CHARS, renderBound, safeJson, safeText, type Bounded, type BytesView, type RenderLimits } from './render';
 import type { StoredRecord } from './stream-reader';
 
 export interface RecordView {
@@ -21,25 +21,27 @@ export interface RecordView {
 }
 
 /**
- * The most characters one record view prints as compact JSON (`tail --json`, one line): the bounded
- * envelope, or the reason, text (each escaped at most 6 characters per character) and base64 of an
- * invalid record. With the default limits, under 48 KiB. A person's line (formatRecordLine) is shorter.
+ * The most characters one record view prints as compact JSON (`tail --json`, one line): its three
+ * identifiers, and the bounded envelope or the reason, text and base64 of an invalid record (every
+ * character escaped to at most 6). With the default limits about 33 KiB. A person's line
+ * (formatRecordLine) is shorter.
  */
 export function recordViewBound(limits: RenderLimits = DEFAULT_LIMITS): number {
-  return Math.max(renderBound(limits), 2 * 6 * limits.maxStringChars + Math.ceil(MAX_BASE64_BYTES / 3) * 4) + 512;
+  const invalid = 2 * 6 * limits.maxStringChars + Math.ceil(MAX_BASE64_BYTES / 3) * 4 + 128;
+  return Math.max(renderBound(limits), invalid) + 3 * 6 * MAX_ID_CHARS + 512;
 }
 
 /** One view per user record of a stream record (read by `tail`, or back for a DLQ message); never throws, whatever the bytes. */
 export function viewRecord(record: Pick<StoredRecord, 'shardId' | 'sequenceNumber' | 'partitionKey' | 'data' | 'arrival'>): RecordView[] {
-  const base = { shardId: boundString(record.shardId), sequenceNumber: boundString(record.sequenceNumber), arrival: record.arrival?.toISOString() };
+  const base = { shardId: boundId(record.shardId), sequenceNumber: boundId(record.sequenceNumber), arrival: record.arrival?.toISOString() };
   let users;
   try {
     users = deaggregate(record.partitionKey, record.data);
   } catch (error) {
-    return [{ ...base, partitionKey: boundString(record.partitionKey), invalid: { reason: boundString(String((error as Error).message)), ...bytesView(record.data) } }];
+    return [{ ...base, partitionKey: boundId(record.partitionKey), invalid: { reason: boundString(String((error as Error).message)), ...bytesView(record.data) } }];
   }
   return users.map((user) => {
-    const position = { ...base, partitionKey: boundString(user.partitionKey), ...(user.subSequenceNumber !== undefined ? { subSequenceNumber: user.subSequenceNumber } : {}) };
+    const position = { ...base, partitionKey: boundId(user.partitionKey), ...(user.subSequenceNumber !== undefined ? { subSequenceNumber: user.subSequenceNumber } : {}) };
     const decoded = decodeEnvelope(user.data);
     return decoded.ok ? { ...position, event: boundValue(decoded.event) } : { ...position, invalid: { reason: boundString(decoded.reason), ...bytesView(user.data) } };
   });

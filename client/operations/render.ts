@@ -29,6 +29,9 @@ export interface RenderLimits {
 /** The limits every view of a record or DLQ message uses. */
 export const DEFAULT_LIMITS: RenderLimits = { maxDepth: 20, maxItems: 100, maxStringChars: 2000, maxChars: 16_000 };
 
+/** Identifiers, names and times in a view (shard ids, sequence numbers, partition keys, message ids): any longer is not one. */
+export const MAX_ID_CHARS = 256;
+
 /** A value as `boundValue` returns it: JSON data only, objects without a prototype. */
 export type Bounded = string | number | boolean | null | Bounded[] | { [key: string]: Bounded };
 
@@ -98,6 +101,11 @@ function cutString(s: string, maxChars: number, budget: number): Cut {
 /** A string cut to `maxChars` characters (with "… N more characters"); the string itself when shorter. */
 export function boundString(s: string, maxChars: number = DEFAULT_LIMITS.maxStringChars): string {
   return cutString(s, maxChars, Number.POSITIVE_INFINITY).text;
+}
+
+/** An identifier, name or time cut to MAX_ID_CHARS. */
+export function boundId(s: string): string {
+  return boundString(s, MAX_ID_CHARS);
 }
 
 function describeType(value: unknown): string {
@@ -194,14 +202,14 @@ class Bounder {
     if (depth >= this.limits.maxDepth) return this.string(`[… ${describeType(value)}, nested deeper than ${this.limits.maxDepth} levels]`);
     this.ancestors.add(value);
     try {
-      if (Array.isArray(value)) return this.array(value, value.length, (i) => ownValue(value, String(i)), depth);
+      if (Array.isArray(value)) return this.array(value.length, (i) => ownValue(value, String(i)), depth);
       if (value instanceof Map) {
         const entries = [...value.entries()];
-        return this.array(entries, entries.length, (i) => entries[i], depth);
+        return this.array(entries.length, (i) => entries[i], depth);
       }
       if (value instanceof Set) {
         const items = [...value.values()];
-        return this.array(items, items.length, (i) => items[i], depth);
+        return this.array(items.length, (i) => items[i], depth);
       }
       return this.object(value, depth);
     } finally {
@@ -209,7 +217,7 @@ class Bounder {
     }
   }
 
-  private array(_source: object, length: number, at: (i: number) => unknown, depth: number): Bounded[] {
+  private array(length: number, at: (i: number) => unknown, depth: number): Bounded[] {
     const out: Bounded[] = [];
     this.remaining -= 2;
     for (let i = 0; i < length; i++) {

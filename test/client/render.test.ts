@@ -168,8 +168,10 @@ describe('the safe renderer', () => {
       data: fc.jsonValue({ maxDepth: 10, stringUnit: 'binary' }),
     });
     fc.assert(
-      fc.property(envelope, fc.string({ unit: 'binary', maxLength: 300 }), (event, partitionKey) => {
-        for (const record of viewRecord({ shardId: 'shardId-0', sequenceNumber: '9', partitionKey, data: Buffer.from(JSON.stringify(event)) })) {
+      fc.property(envelope, fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 5000 }), (event, partitionKey, shardId) => {
+        // A shard id and sequence number as a hostile DLQ message may claim them.
+        for (const record of viewRecord({ shardId, sequenceNumber: shardId, partitionKey, data: Buffer.from(JSON.stringify(event)) })) {
+          assert.ok(safeJson(record).length <= recordViewBound(), `${safeJson(record).length} characters`);
           const line = formatRecordLine(record);
           assertTerminalSafe(line, 'tail line');
           assert.ok(line.length <= recordViewBound(), `${line.length} characters`);
