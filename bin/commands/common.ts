@@ -8,6 +8,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createCloudWatchClient, createKinesisClient, createSqsClient } from '../../client/aws-clients';
 import { queueUrlOf } from '../../client/operations/dlq-queue';
+import { safeJson } from '../../client/operations/render';
 import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig, type PipelinesConfig } from '../../lib/config';
 
 /** A problem the user can fix (bad option, unknown pipeline): printed without a stack trace. */
@@ -103,8 +104,9 @@ export function withClients<A extends unknown[]>(body: (clients: Clients, ...arg
   };
 }
 
+/** Pretty JSON, terminal-safe (client/operations/render.ts); values from records must be bounded views. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${safeJson(value, 2)}\n`);
 }
 
 /** A plain aligned table; the last column is never padded (it may be long). */

@@ -1,101 +1,46 @@
-/** `dlq list | show | replay`: the dead-letter queue, readable and replayable. */
-import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+/** `dlq list | show | replay | delete`: the dead-letter queue, readable and replayable. Options and printing; the logic is in client/operations. */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { expiresAt } from '../../client/operations/dlq-messages';
-import { deleteMessage, receiveAll, release, type DlqMessage } from '../../client/operations/dlq-queue';
-import { planReplay, replayMessages, type ReplayResult } from '../../client/operations/dlq-replay';
-import { decodeEnvelope } from '../../lambdas/shared/envelope';
-import { addQueueOptions, EXIT_PARTIAL, parsePositiveInt, printJson, printTable, resolveQueue, truncate, UsageError, withClients, type Clients, type Target, type TargetOptions } from './common';
-import { decodeForDisplay } from './tail';
+import { deleteMessage, peekAll, receiveAll, release } from '../../client/operations/dlq-queue';
+import { duplicatesSkipped, recordsPutBack, replayMessages, type ReplayResult } from '../../client/operations/dlq-replay';
+import { describeMessage, replayResultView, showMessage, type DlqMessageView } from '../../client/operations/dlq-view';
+import { formatRecordLine } from '../../client/operations/record-view';
+import { safeJson, safeText } from '../../client/operations/render';
+import { retentionHoursOf } from '../../client/operations/stream-reader';
+import { addQueueOptions, EXIT_PARTIAL, parsePositiveInt, printJson, printTable, resolveQueue, UsageError, withClients, type Clients, type Target, type TargetOptions } from './common';
 
 interface DlqOptions extends TargetOptions {
   readonly json?: boolean;
   readonly max: number;
 }
 
-/** What a person or a script needs to know about one message, without reading the stream. */
-export function describeMessage(message: DlqMessage, retentionHours: number, now = new Date()): Record<string, unknown> {
-  const body = message.body;
-  const expiry = expiresAt(body, retentionHours);
-  const retention = expiry ? { expiresAt: expiry.toISOString(), withinRetention: expiry > now } : { expiresAt: null, withinRetention: null };
-  const common = { messageId: message.messageId, sentAt: message.sentAt?.toISOString() ?? null, receiveCount: message.receiveCount };
-  if (body.kind === 'poison-record') {
-    const p = body.poison;
-    const payload = p.record.data !== undefined ? decodeEnvelope(Buffer.from(p.record.data, 'base64')) : undefined;
-    return {
-      ...common,
-      kind: 'poison-record',
-      reason: p.reason,
-      error: p.error,
-      pipeline: p.pipeline,
-      deadLetteredAt: p.time,
-      partitionKey: p.record.partitionKey,
-      shardId: p.record.shardId,
-      sequenceNumber: p.record.sequenceNumber,
-      ...(p.record.subSequenceNumber !== undefined ? { subSequenceNumber: p.record.subSequenceNumber } : {}),
-      arrival: p.record.approximateArrivalTimestamp,
-      event: p.event ?? null,
-      payloadStored: p.record.data !== undefined,
-      payload: payload === undefined ? null : payload.ok ? payload.event : { invalid: payload.reason, text: Buffer.from(p.record.data!, 'base64').toString('utf8').slice(0, 2000) },
-      // With the payload stored in the message, a replay does not need the stream.
-      ...(p.record.data !== undefined ? { expiresAt: null, withinRetention: true } : retention),
-    };
-  }
-  if (body.kind === 'on-failure') {
-    const { requestContext, responseContext, KinesisBatchInfo: info } = body.onFailure;
-    return {
-      ...common,
-      kind: 'on-failure',
-      condition: requestContext.condition,
-      functionArn: requestContext.functionArn ?? null,
-      approximateInvokeCount: requestContext.approximateInvokeCount ?? null,
-      functionError: responseContext?.functionError ?? null,
-      failedAt: body.onFailure.timestamp ?? null,
-      shardId: info.shardId,
-      startSequenceNumber: info.startSequenceNumber,
-      endSequenceNumber: info.endSequenceNumber,
-      batchSize: info.batchSize,
-      firstArrival: info.approximateArrivalOfFirstRecord ?? null,
-      lastArrival: info.approximateArrivalOfLastRecord ?? null,
-      streamArn: info.streamArn,
-      ...retention,
-    };
-  }
-  return { ...common, kind: 'unknown', problem: body.problem, body: message.raw.slice(0, 2000) };
+function shortSequence(sequence: string): string {
+  return safeText(sequence.length > 12 ? `…${sequence.slice(-10)}` : sequence, 12);
 }
 
-function shortSequence(sequence: unknown): string {
-  const s = String(sequence);
-  return s.length > 12 ? `…${s.slice(-10)}` : s;
-}
-
-function retentionText(view: Record<string, unknown>, now = Date.now()): string {
+function retentionText(view: { expiresAt: string | null; withinRetention: boolean | null }, now = Date.now()): string {
   if (view.withinRetention === null) return 'unknown';
   if (view.expiresAt === null) return 'payload stored';
-  const left = Date.parse(String(view.expiresAt)) - now;
+  const left = Date.parse(view.expiresAt) - now;
   if (left <= 0) return 'EXPIRED';
   return left > 3_600_000 ? `${Math.floor(left / 3_600_000)}h left` : `${Math.max(1, Math.floor(left / 60_000))}m left`;
 }
 
-function summaryRow(view: Record<string, unknown>): string[] {
+/** A table row; every cell from the message made terminal-safe and short. */
+function summaryRow(view: DlqMessageView): string[] {
+  const id = safeText(view.messageId, 100);
   if (view.kind === 'poison-record') {
-    const event = view.event as { type?: string; id?: string } | null;
-    return [String(view.messageId), 'poison-record', String(view.reason), String(view.partitionKey), `${view.shardId} ${shortSequence(view.sequenceNumber)}`, '1', retentionText(view), truncate(`${event?.type ?? '?'} ${event?.id ?? ''}: ${String(view.error)}`, 90)];
+    const event = view.event;
+    return [id, 'poison-record', view.reason, safeText(view.partitionKey, 60), `${safeText(view.shardId, 40)} ${shortSequence(view.sequenceNumber)}`, '1', retentionText(view), safeText(`${event?.type ?? '?'} ${event?.id ?? ''}: ${view.error}`, 90)];
   }
   if (view.kind === 'on-failure') {
-    return [String(view.messageId), 'on-failure', String(view.condition), '-', `${view.shardId} ${shortSequence(view.startSequenceNumber)}..${shortSequence(view.endSequenceNumber)}`, String(view.batchSize), retentionText(view), `invokes: ${view.approximateInvokeCount ?? '?'}, functionError: ${view.functionError ?? 'none'}`];
+    return [id, 'on-failure', safeText(view.condition, 40), '-', `${safeText(view.shardId, 40)} ${shortSequence(view.startSequenceNumber)}..${shortSequence(view.endSequenceNumber)}`, String(view.batchSize), retentionText(view), safeText(`invokes: ${view.approximateInvokeCount ?? '?'}, functionError: ${view.functionError ?? 'none'}`, 90)];
   }
-  return [String(view.messageId), 'unknown', '-', '-', '-', '-', '-', String(view.problem)];
+  return [id, 'unrecognised', '-', '-', '-', '-', '-', safeText(`${view.problem}: ${view.body}`, 90)];
 }
 
-async function retentionHoursOf(clients: Clients, target: Target): Promise<number> {
-  try {
-    const summary = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: target.streamName }));
-    return summary.StreamDescriptionSummary?.RetentionPeriodHours ?? 24;
-  } catch {
-    return target.pipeline?.stream.retentionHours ?? 24;
-  }
+async function retentionOf(clients: Clients, target: Target): Promise<number> {
+  return retentionHoursOf(clients.kinesis, { streamName: target.streamName }, target.pipeline?.stream.retentionHours ?? 24);
 }
 
 function addCommon(command: Command): Command {
@@ -113,9 +58,8 @@ export function registerDlq(program: Command): void {
     .action(
       withClients(async (clients, options: DlqOptions) => {
         const target = await resolveQueue(options, clients.sqs);
-        const messages = await receiveAll(clients.sqs, target.queueUrl, { max: options.max, visibilityTimeoutSeconds: 30 });
-        await release(clients.sqs, target.queueUrl, messages);
-        const retentionHours = await retentionHoursOf(clients, target);
+        const messages = await peekAll(clients.sqs, target.queueUrl, { max: options.max });
+        const retentionHours = await retentionOf(clients, target);
         const views = messages.map((m) => describeMessage(m, retentionHours));
         if (options.json) {
           printJson({ queueUrl: target.queueUrl, stream: target.streamName, retentionHours, count: views.length, messages: views });
@@ -137,31 +81,23 @@ export function registerDlq(program: Command): void {
     .action(
       withClients(async (clients, messageId: string, options: DlqOptions & { records: number }) => {
         const target = await resolveQueue(options, clients.sqs);
-        const messages = await receiveAll(clients.sqs, target.queueUrl, { max: options.max, visibilityTimeoutSeconds: 30 });
-        await release(clients.sqs, target.queueUrl, messages);
+        const messages = await peekAll(clients.sqs, target.queueUrl, { max: options.max });
         const message = messages.find((m) => m.messageId === messageId);
-        if (!message) throw new UsageError(`no message ${messageId} in ${target.queueUrl} (${messages.length} message(s) looked at; see dlq list)`);
-        const view = describeMessage(message, await retentionHoursOf(clients, target));
-        let records: unknown[] | undefined;
-        if (message.body.kind === 'on-failure') {
-          const plan = await planReplay(clients.kinesis, message);
-          view.readable = plan.status === 'ready';
-          if (plan.status !== 'ready') view.problem = plan.problem;
-          records = plan.records.flatMap((r) => decodeForDisplay({ ...r })).slice(0, options.records);
-        }
+        if (!message) throw new UsageError(`no message ${safeText(messageId, 100)} in ${target.queueUrl} (${messages.length} message(s) looked at; see dlq list)`);
+        const { view, records, ...readBack } = await showMessage(clients.kinesis, message, await retentionOf(clients, target), options.records);
         if (options.json) {
-          printJson({ ...view, ...(records ? { records } : {}) });
+          printJson({ ...view, ...readBack, ...(records ? { records } : {}) });
           return;
         }
-        for (const [key, value] of Object.entries(view)) {
+        for (const [key, value] of Object.entries({ ...view, ...readBack })) {
           if (key === 'payload' || key === 'body') continue;
-          process.stdout.write(`${`${key}:`.padEnd(24)}${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
+          process.stdout.write(`${`${key}:`.padEnd(24)}${typeof value === 'object' && value !== null ? safeJson(value) : safeText(String(value))}\n`);
         }
-        if (view.payload !== undefined) process.stdout.write(`payload:\n${JSON.stringify(view.payload, null, 2)}\n`);
-        if (view.body !== undefined) process.stdout.write(`body:\n${String(view.body)}\n`);
+        if (view.kind === 'poison-record') process.stdout.write(`payload:\n${safeJson(view.payload, 2)}\n`);
+        if (view.kind === 'unrecognised') process.stdout.write(`body:\n${safeText(view.body)}\n`);
         if (records) {
           process.stdout.write(`records (${records.length} shown):\n`);
-          for (const r of records) process.stdout.write(`  ${JSON.stringify(r)}\n`);
+          for (const r of records) process.stdout.write(`  ${formatRecordLine(r)}\n`);
         }
       }),
     );
@@ -206,10 +142,17 @@ Examples:
         bar?.stop();
         const ok = results.every((r) => r.outcome === 'replayed' || r.outcome === 'would-replay') && missing.length === 0;
         if (options.json) {
-          printJson({ dryRun: options.dryRun ?? false, stream: target.streamName, missing, results: results.map(resultView) });
+          printJson({
+            dryRun: options.dryRun ?? false,
+            stream: target.streamName,
+            missing,
+            records: recordsPutBack(results),
+            duplicatesSkipped: duplicatesSkipped(results),
+            results: results.map(replayResultView),
+          });
         } else {
           printReplay(results, options.dryRun ?? false, target.streamName);
-          for (const id of missing) process.stdout.write(`  not found: ${id}\n`);
+          for (const id of missing) process.stdout.write(`  not found: ${safeText(id, 100)}\n`);
         }
         return ok ? 0 : EXIT_PARTIAL;
       }),
@@ -235,25 +178,11 @@ Examples:
         if (options.json) printJson({ deleted: doomed.map((m) => m.messageId), missing });
         else {
           process.stdout.write(`Deleted ${doomed.length} message(s) from ${target.queueUrl}.\n`);
-          for (const id of missing) process.stdout.write(`  not found: ${id}\n`);
+          for (const id of missing) process.stdout.write(`  not found: ${safeText(id, 100)}\n`);
         }
         return missing.length === 0 ? 0 : EXIT_PARTIAL;
       }),
     );
-}
-
-function resultView(result: ReplayResult): Record<string, unknown> {
-  return {
-    messageId: result.plan.message.messageId,
-    kind: result.plan.message.body.kind,
-    outcome: result.outcome,
-    records: result.plan.records.length,
-    problem: result.problem ?? null,
-    recordsDetail: result.plan.records.map((r) => {
-      const decoded = decodeEnvelope(r.data);
-      return { partitionKey: r.partitionKey, shardId: r.shardId, sequenceNumber: r.sequenceNumber, eventId: decoded.ok ? decoded.event.id : null };
-    }),
-  };
 }
 
 function printReplay(results: readonly ReplayResult[], dryRun: boolean, streamName: string): void {
@@ -262,14 +191,16 @@ function printReplay(results: readonly ReplayResult[], dryRun: boolean, streamNa
     return;
   }
   printTable(
-    ['MESSAGE ID', 'KIND', 'RECORDS', 'OUTCOME', 'PROBLEM'],
-    results.map((r) => [r.plan.message.messageId, r.plan.message.body.kind, String(r.plan.records.length), r.outcome, r.problem ?? '']),
+    ['MESSAGE ID', 'KIND', 'RECORDS', 'DUPLICATES', 'OUTCOME', 'PROBLEM'],
+    results.map((r) => [safeText(r.plan.message.messageId, 100), r.plan.message.body.kind, String(r.plan.records.length), String(r.duplicates), r.outcome, safeText(r.problem ?? '', 200)]),
   );
   const count = (o: ReplayResult['outcome']): number => results.filter((r) => r.outcome === o).length;
-  const records = results.filter((r) => r.outcome === 'replayed' || r.outcome === 'would-replay').reduce((n, r) => n + r.plan.records.length, 0);
+  const records = recordsPutBack(results);
+  const duplicates = duplicatesSkipped(results);
+  const skipped = duplicates > 0 ? `; ${duplicates} duplicate record(s) skipped (another message puts them back)` : '';
   process.stdout.write(
     dryRun
-      ? `\nDry run: ${count('would-replay')} message(s) (${records} record(s)) would be put back on ${streamName}; ${results.length - count('would-replay')} would be kept. Nothing changed.\n`
-      : `\nReplayed ${count('replayed')} message(s) (${records} record(s)) onto ${streamName} and deleted them; kept ${results.length - count('replayed')}.\n`,
+      ? `\nDry run: ${count('would-replay')} message(s) (${records} record(s)) would be put back on ${streamName}${skipped}; ${results.length - count('would-replay')} would be kept. Nothing changed.\n`
+      : `\nReplayed ${count('replayed')} message(s) (${records} record(s)) onto ${streamName} and deleted them${skipped}; kept ${results.length - count('replayed')}.\n`,
   );
 }

@@ -1,8 +1,8 @@
-/** `tail`: follow a stream's shards and print decoded events. */
+/** `tail`: follow a stream's shards and print decoded events, each bounded and terminal-safe (client/operations/render.ts). */
 import type { Command } from 'commander';
-import { deaggregate } from '../../client/aggregation';
-import { followStream, type StartPosition, type StoredRecord } from '../../client/operations/stream-reader';
-import { decodeEnvelope } from '../../lambdas/shared/envelope';
+import { formatRecordLine, viewRecord } from '../../client/operations/record-view';
+import { safeJson } from '../../client/operations/render';
+import { followStream, type StartPosition } from '../../client/operations/stream-reader';
 import { addStreamOptions, parsePositiveInt, resolveStream, UsageError, withClients, type TargetOptions } from './common';
 
 interface TailOptions extends TargetOptions {
@@ -12,47 +12,12 @@ interface TailOptions extends TargetOptions {
   readonly json?: boolean;
 }
 
-export interface TailLine {
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  readonly subSequenceNumber?: number;
-  readonly partitionKey: string;
-  readonly arrival?: string;
-  /** The decoded envelope, when the record is a valid one. */
-  readonly event?: unknown;
-  /** Why the record is not a valid envelope (a future poison record), with its raw bytes. */
-  readonly invalid?: { readonly reason: string; readonly dataBase64: string };
-}
-
-/** One line per user record (a KPL aggregate gives several). */
-export function decodeForDisplay(record: StoredRecord): TailLine[] {
-  const base = { shardId: record.shardId, sequenceNumber: record.sequenceNumber, arrival: record.arrival?.toISOString() };
-  let users;
-  try {
-    users = deaggregate(record.partitionKey, record.data);
-  } catch (error) {
-    return [{ ...base, partitionKey: record.partitionKey, invalid: { reason: (error as Error).message, dataBase64: Buffer.from(record.data).toString('base64') } }];
-  }
-  return users.map((user) => {
-    const decoded = decodeEnvelope(user.data);
-    const position = { ...base, partitionKey: user.partitionKey, ...(user.subSequenceNumber !== undefined ? { subSequenceNumber: user.subSequenceNumber } : {}) };
-    return decoded.ok ? { ...position, event: decoded.event } : { ...position, invalid: { reason: decoded.reason, dataBase64: Buffer.from(user.data).toString('base64') } };
-  });
-}
-
 function parseFrom(text: string): StartPosition {
   if (text === 'latest') return { type: 'LATEST' };
   if (text === 'trim-horizon' || text === 'oldest') return { type: 'TRIM_HORIZON' };
   const time = new Date(text);
   if (Number.isNaN(time.getTime())) throw new UsageError(`--from must be latest, trim-horizon or a timestamp, not "${text}"`);
   return { type: 'AT_TIMESTAMP', timestamp: time };
-}
-
-function humanLine(line: TailLine): string {
-  const where = `${line.shardId.replace('shardId-', '')}/${line.sequenceNumber.slice(-8)}${line.subSequenceNumber !== undefined ? `.${line.subSequenceNumber}` : ''}`;
-  if (line.invalid) return `${where}  ${line.partitionKey}  INVALID: ${line.invalid.reason}`;
-  const event = line.event as { time?: string; type: string; id: string; data?: unknown };
-  return `${where}  ${event.time ?? '-'}  ${line.partitionKey}  ${event.type}  ${event.id}  ${JSON.stringify(event.data ?? null)}`;
 }
 
 export function registerTail(program: Command): void {
@@ -79,8 +44,8 @@ Examples:
         let printed = 0;
         try {
           for await (const record of followStream(clients.kinesis, { streamName: target.streamName }, { from: parseFrom(options.from), follow: options.follow, signal: stop.signal })) {
-            for (const line of decodeForDisplay(record)) {
-              process.stdout.write(`${options.json ? JSON.stringify(line) : humanLine(line)}\n`);
+            for (const view of viewRecord(record)) {
+              process.stdout.write(`${options.json ? safeJson(view) : formatRecordLine(view)}\n`);
               if (options.limit !== undefined && ++printed >= options.limit) return 0;
             }
           }

@@ -32,23 +32,27 @@ export type OnFailureRecord = z.infer<typeof onFailureRecordSchema>;
 export type DlqMessageBody =
   | { readonly kind: 'poison-record'; readonly poison: PoisonRecordMessage }
   | { readonly kind: 'on-failure'; readonly onFailure: OnFailureRecord }
-  | { readonly kind: 'unknown'; readonly problem: string };
+  /** Anything else: shown with a safe preview of its body, never replayed. */
+  | { readonly kind: 'unrecognised'; readonly problem: string };
 
-/** Classifies an SQS message body; also accepts an SNS notification wrapping one (SNS → SQS). */
-export function parseDlqBody(body: string): DlqMessageBody {
+/** SNS wraps once (topic → queue); a body wrapped deeper than this is not ours. */
+const MAX_SNS_WRAPPING = 3;
+
+/** Classifies an SQS message body; also accepts an SNS notification wrapping one (SNS → SQS). Never throws. */
+export function parseDlqBody(body: string, wrapping = 0): DlqMessageBody {
   const poison = parsePoisonRecordMessage(body);
   if (poison) return { kind: 'poison-record', poison };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { kind: 'unknown', problem: 'body is not JSON' };
+    return { kind: 'unrecognised', problem: 'body is not JSON' };
   }
   const onFailure = onFailureRecordSchema.safeParse(parsed);
   if (onFailure.success) return { kind: 'on-failure', onFailure: onFailure.data };
-  const wrapped = parsed as { Type?: unknown; Message?: unknown };
-  if (wrapped.Type === 'Notification' && typeof wrapped.Message === 'string') return parseDlqBody(wrapped.Message);
-  return { kind: 'unknown', problem: 'neither a poison-record message nor an on-failure invocation record' };
+  const wrapped = typeof parsed === 'object' && parsed !== null ? (parsed as { Type?: unknown; Message?: unknown }) : {};
+  if (wrapped.Type === 'Notification' && typeof wrapped.Message === 'string' && wrapping < MAX_SNS_WRAPPING) return parseDlqBody(wrapped.Message, wrapping + 1);
+  return { kind: 'unrecognised', problem: 'neither a poison-record message nor an on-failure invocation record' };
 }
 
 /** When the records a message refers to leave the stream (arrival + retention), if known. */

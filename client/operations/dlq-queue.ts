@@ -1,10 +1,12 @@
 /**
- * Looking into a dead-letter queue without consuming it: messages are received (which hides them
- * for a while), then made visible again, unless a replay deletes them after their records were
- * accepted by the stream.
+ * The one reader of a dead-letter queue (the operator CLI and the `npm start` scenario both use it):
+ * looking into it without consuming it: messages are received (which hides them for a while), then
+ * made visible again, unless a replay deletes them after their records were accepted by the stream.
+ * The receive loop (`receiveMessages`) also serves any other queue (the scenario's alerts tap).
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -14,13 +16,18 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseDlqBody, type DlqMessageBody } from './dlq-messages';
 
-export interface DlqMessage {
+/** A received message, not parsed. */
+export interface QueueMessage {
   readonly messageId: string;
   readonly receiptHandle: string;
   /** When SQS received it. */
   readonly sentAt?: Date;
   readonly receiveCount: number;
   readonly raw: string;
+}
+
+/** A received dead-letter queue message, classified (./dlq-messages.ts). */
+export interface DlqMessage extends QueueMessage {
   readonly body: DlqMessageBody;
 }
 
@@ -37,7 +44,7 @@ export async function approximateDepth(sqs: SQSClient, queueUrl: string): Promis
   return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
 }
 
-function toDlqMessage(message: Message): DlqMessage {
+function toQueueMessage(message: Message): QueueMessage {
   const sent = message.Attributes?.SentTimestamp;
   return {
     messageId: message.MessageId!,
@@ -45,7 +52,6 @@ function toDlqMessage(message: Message): DlqMessage {
     sentAt: sent ? new Date(Number(sent)) : undefined,
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
     raw: message.Body ?? '',
-    body: parseDlqBody(message.Body ?? ''),
   };
 }
 
@@ -60,9 +66,9 @@ export interface PeekOptions {
  * Receives up to `max` messages and keeps them hidden (call release() or delete them). Stops when
  * the queue answers empty twice in a row: SQS may answer empty once while messages remain.
  */
-export async function receiveAll(sqs: SQSClient, queueUrl: string, options: PeekOptions = {}): Promise<DlqMessage[]> {
+export async function receiveMessages(sqs: SQSClient, queueUrl: string, options: PeekOptions = {}): Promise<QueueMessage[]> {
   const max = options.max ?? 1000;
-  const seen = new Map<string, DlqMessage>();
+  const seen = new Map<string, QueueMessage>();
   let emptyAnswers = 0;
   while (seen.size < max && emptyAnswers < 2) {
     const { Messages } = await sqs.send(
@@ -79,13 +85,25 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, options: Peek
       continue;
     }
     emptyAnswers = 0;
-    for (const message of Messages) seen.set(message.MessageId!, toDlqMessage(message));
+    for (const message of Messages) seen.set(message.MessageId!, toQueueMessage(message));
   }
   return [...seen.values()].sort((a, b) => (a.sentAt?.getTime() ?? 0) - (b.sentAt?.getTime() ?? 0));
 }
 
+/** receiveMessages on a dead-letter queue, each message classified; they stay hidden (release() or delete them). */
+export async function receiveAll(sqs: SQSClient, queueUrl: string, options: PeekOptions = {}): Promise<DlqMessage[]> {
+  return (await receiveMessages(sqs, queueUrl, options)).map((m) => ({ ...m, body: parseDlqBody(m.raw) }));
+}
+
+/** Every message of a dead-letter queue (up to `max`), left in the queue: received, then made visible again. */
+export async function peekAll(sqs: SQSClient, queueUrl: string, options: PeekOptions = {}): Promise<DlqMessage[]> {
+  const messages = await receiveAll(sqs, queueUrl, { visibilityTimeoutSeconds: 30, ...options });
+  await release(sqs, queueUrl, messages);
+  return messages;
+}
+
 /** Makes received messages visible again at once (they stay in the queue). */
-export async function release(sqs: SQSClient, queueUrl: string, messages: readonly DlqMessage[]): Promise<void> {
+export async function release(sqs: SQSClient, queueUrl: string, messages: readonly QueueMessage[]): Promise<void> {
   for (let i = 0; i < messages.length; i += 10) {
     const chunk = messages.slice(i, i + 10);
     await sqs.send(
@@ -97,6 +115,15 @@ export async function release(sqs: SQSClient, queueUrl: string, messages: readon
   }
 }
 
-export async function deleteMessage(sqs: SQSClient, queueUrl: string, message: DlqMessage): Promise<void> {
+export async function deleteMessage(sqs: SQSClient, queueUrl: string, message: QueueMessage): Promise<void> {
   await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receiptHandle }));
+}
+
+/** Deletes received messages, ten per call; throws if any could not be deleted. */
+export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readonly QueueMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
+    const { Failed } = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }));
+    if (Failed?.length) throw new Error(`${Failed.length} message(s) not deleted from ${queueUrl}: ${Failed[0]!.Message ?? Failed[0]!.Code}`);
+  }
 }

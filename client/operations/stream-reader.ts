@@ -3,6 +3,7 @@
  * message points at), and following every shard (the `tail` command).
  */
 import {
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
@@ -33,6 +34,16 @@ export function streamParams(stream: StreamRef): { StreamName: string } {
   const name = /^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/(.+)$/.exec(stream.streamArn)?.[1];
   if (!name) throw new Error(`not a Kinesis stream ARN: ${stream.streamArn}`);
   return { StreamName: name };
+}
+
+/** The stream's retention (hours); `fallback` when it cannot be described (no permission, no stream). */
+export async function retentionHoursOf(client: KinesisClient, stream: StreamRef, fallback: number): Promise<number> {
+  try {
+    const summary = await client.send(new DescribeStreamSummaryCommand(streamParams(stream)));
+    return summary.StreamDescriptionSummary?.RetentionPeriodHours ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 function stored(shardId: string, record: _Record): StoredRecord {

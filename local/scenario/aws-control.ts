@@ -10,7 +10,7 @@ import {
   GetEventSourceMappingCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ListTopicsCommand, SubscribeCommand, UnsubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 
 /** The UUIDs of a function's event source mappings. */
@@ -45,20 +45,6 @@ export async function warmUp(lambda: LambdaClient, functionName: string, contain
   const results = await Promise.all(Array.from({ length: containers }, () => lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload }))));
   const failed = results.find((r) => r.FunctionError);
   if (failed) throw new Error(`warming ${functionName} failed: ${failed.FunctionError} ${new TextDecoder().decode(failed.Payload)}`);
-}
-
-export async function queueUrlOf(sqs: SQSClient, queueName: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-  if (!QueueUrl) throw new Error(`queue ${queueName} not found`);
-  return QueueUrl;
-}
-
-/** Messages on a queue, visible or being read (the DLQ depth an operator sees). */
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
 export async function topicArnOf(sns: SNSClient, topicName: string): Promise<string> {

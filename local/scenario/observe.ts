@@ -4,15 +4,15 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from '@aws-sdk/client-sqs';
-import { parsePoisonRecordMessage, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { OnFailureRecord as ClientOnFailureRecord } from '../../client/operations/dlq-messages';
+import { deleteMessages, peekAll, receiveMessages } from '../../client/operations/dlq-queue';
+import { safeText } from '../../client/operations/render';
+import type { PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
 import type { OnFailureRecord } from './reconcile';
+
+/** Long enough that one read of the whole queue sees each message once. */
+const READ_VISIBILITY_SECONDS = 60;
 
 export interface ObserveClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -55,93 +55,45 @@ export async function readIdempotency(client: DynamoDBDocumentClient, tableName:
 export interface DlqContents {
   readonly poison: PoisonRecordMessage[];
   readonly onFailure: OnFailureRecord[];
+  /** Safe previews (bounded, terminal-safe) of messages that are neither. */
   readonly unreadable: string[];
 }
 
-/** Parses an event source mapping on-failure record; undefined for any other body. */
-export function parseOnFailureRecord(body: string): OnFailureRecord | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { requestContext, KinesisBatchInfo: info } = parsed as { requestContext?: { condition?: unknown }; KinesisBatchInfo?: Record<string, unknown> };
-  if (!info || typeof info.shardId !== 'string' || typeof info.startSequenceNumber !== 'string' || typeof info.endSequenceNumber !== 'string') return undefined;
+/** How much of an unrecognised message the reconciliation quotes. */
+const UNREADABLE_PREVIEW_CHARS = 200;
+
+/** The scenario's view of an event source mapping on-failure record (shown in its problems: terminal-safe). */
+function toOnFailureRecord(record: ClientOnFailureRecord): OnFailureRecord {
+  const info = record.KinesisBatchInfo;
   return {
-    condition: typeof requestContext?.condition === 'string' ? requestContext.condition : 'unknown',
-    shardId: info.shardId,
+    condition: safeText(record.requestContext.condition, 60),
+    shardId: safeText(info.shardId, 100),
     startSequenceNumber: info.startSequenceNumber,
     endSequenceNumber: info.endSequenceNumber,
-    batchSize: typeof info.batchSize === 'number' ? info.batchSize : 0,
+    batchSize: info.batchSize,
   };
 }
 
-const RECEIVE_BATCH = 10;
-/** Long enough that one read of the whole queue sees each message once. */
-const READ_VISIBILITY_SECONDS = 60;
-
-/** Receives until the queue answers empty twice in a row; returns the distinct messages. */
-async function receiveAll(sqs: SQSClient, queueUrl: string, visibilityTimeout: number): Promise<Message[]> {
-  const seen = new Map<string, Message>();
-  let empty = 0;
-  while (empty < 2) {
-    const response = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: RECEIVE_BATCH,
-        VisibilityTimeout: visibilityTimeout,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const messages = response.Messages ?? [];
-    if (messages.length === 0) empty += 1;
-    else empty = 0;
-    for (const m of messages) if (m.MessageId) seen.set(m.MessageId, m);
-  }
-  return [...seen.values()];
-}
-
 /**
- * Reads every DLQ message without consuming it: each is made visible again right after, so the
- * operator CLI (`dlq list`, `dlq replay`) still finds them.
+ * Reads every DLQ message without consuming it (the operator CLI's reader, client/operations), so
+ * `dlq list` and `dlq replay` still find them afterwards.
  */
 export async function readDlq(sqs: SQSClient, queueUrl: string): Promise<DlqContents> {
-  const messages = await receiveAll(sqs, queueUrl, READ_VISIBILITY_SECONDS);
-  for (let i = 0; i < messages.length; i += RECEIVE_BATCH) {
-    const chunk = messages.slice(i, i + RECEIVE_BATCH);
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-      }),
-    );
-  }
+  const messages = await peekAll(sqs, queueUrl, { max: Number.POSITIVE_INFINITY, visibilityTimeoutSeconds: READ_VISIBILITY_SECONDS });
   const contents: DlqContents = { poison: [], onFailure: [], unreadable: [] };
-  for (const m of messages) {
-    const body = m.Body ?? '';
-    const poison = parsePoisonRecordMessage(body);
-    if (poison) {
-      contents.poison.push(poison);
-      continue;
-    }
-    const failure = parseOnFailureRecord(body);
-    if (failure) contents.onFailure.push(failure);
-    else contents.unreadable.push(body);
+  for (const { body, raw } of messages) {
+    if (body.kind === 'poison-record') contents.poison.push(body.poison);
+    else if (body.kind === 'on-failure') contents.onFailure.push(toOnFailureRecord(body.onFailure));
+    else contents.unreadable.push(`${body.problem}: ${safeText(raw, UNREADABLE_PREVIEW_CHARS)}`);
   }
   return contents;
 }
 
 /** Receives and deletes what is on a queue (the scenario's own alerts subscription). */
 export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const messages = await receiveAll(sqs, queueUrl, 30);
-  for (let i = 0; i < messages.length; i += RECEIVE_BATCH) {
-    const chunk = messages.slice(i, i + RECEIVE_BATCH);
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })) }));
-  }
-  return messages.map((m) => m.Body ?? '');
+  const messages = await receiveMessages(sqs, queueUrl, { max: Number.POSITIVE_INFINITY, visibilityTimeoutSeconds: 30 });
+  await deleteMessages(sqs, queueUrl, messages);
+  return messages.map((m) => m.raw);
 }
 
 /** The message an SNS topic delivered to SQS: raw, or inside SNS's JSON notification envelope. */

@@ -17,7 +17,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { EventProducer, RecordPublisher } from '../../client';
 import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig } from '../../lib/config';
 import type { FaultMode, FaultTarget } from '../contracts';
-import { mappingsOf, queueDepth, queueUrlOf, setMappingEnabled, tapTopic, topicArnOf, warmUp, type TopicTap } from './aws-control';
+import { approximateDepth, queueUrlOf } from '../../client/operations/dlq-queue';
+import { mappingsOf, setMappingEnabled, tapTopic, topicArnOf, warmUp, type TopicTap } from './aws-control';
 import { Ledger } from './ledger';
 import { LiveScreen, type LivePipeline } from './live-view';
 import {
@@ -208,7 +209,8 @@ export async function runScenario(options: ScenarioOptions, target: ScenarioTarg
         const [now, alarms, depths] = await Promise.all([
           readNow(cloudwatch, axis, metricTargets, loadStartedAt),
           readAlarms(cloudwatch, axis, alarmPrefix),
-          Promise.all(driven.map(async (d) => [d.config.name, await queueDepth(observeClients.sqs, d.dlqUrl)] as const)),
+          // Visible or being read: the DLQ depth an operator sees.
+          Promise.all(driven.map(async (d) => [d.config.name, await approximateDepth(observeClients.sqs, d.dlqUrl).then((q) => q.visible + q.inFlight)] as const)),
         ]);
         latestNow = now;
         for (const alarm of alarms) {

@@ -96,6 +96,14 @@ describe('DLQ replay plans', () => {
     assert.equal(plan.records.length, 2, 'outer records: the aggregate goes back as one record');
   });
 
+  it('keeps a poison record Kinesis would refuse (a partition key out of 1 to 256 characters), so it cannot fail the records put with it', async () => {
+    for (const partitionKey of ['', 'k'.repeat(257)]) {
+      const plan = await planReplay(stream.client, message(poison({ ...stored[0]!, eventSourceARN: arn, partitionKey, data: Buffer.from('{}').toString('base64') })));
+      assert.equal(plan.status, 'unreplayable');
+      assert.match(plan.status === 'unreplayable' ? plan.problem : '', /the partition key is \d+ characters long; Kinesis takes 1 to 256/);
+    }
+  });
+
   it('keeps what it cannot make sense of', async () => {
     const plan = await planReplay(stream.client, message('{"hello":"world"}'));
     assert.equal(plan.status, 'unreplayable');
