@@ -78,7 +78,7 @@ const optionalId = (value: string | null | undefined): string | null => (value =
 
 /**
  * The most characters one message view prints as compact JSON: the payload (a record view's bound),
- * two text fields and at most a dozen identifiers, each character escaped to at most 6. About 75 KiB.
+ * two text fields and at most a dozen identifiers, each character escaped to at most 6. About 70 KiB.
  */
 export function messageViewBound(): number {
   return recordViewBound() + 6 * (2 * DEFAULT_LIMITS.maxStringChars + 12 * MAX_ID_CHARS) + 1024;

@@ -23,7 +23,7 @@ export interface RecordView {
 /**
  * The most characters one record view prints as compact JSON (`tail --json`, one line): its three
  * identifiers, and the bounded envelope or the reason, text and base64 of an invalid record (every
- * character escaped to at most 6). With the default limits about 33 KiB. A person's line
+ * character escaped to at most 6). With the default limits about 28 KiB. A person's line
  * (formatRecordLine) is shorter.
  */
 export function recordViewBound(limits: RenderLimits = DEFAULT_LIMITS): number {
