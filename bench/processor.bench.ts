@@ -40,13 +40,13 @@ const INIT_RUNS = 7;
 /** Upper bound of an item's DynamoDB size: its JSON (names, values and punctuation) is never smaller. */
 const units = (item: unknown, unitBytes: number) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / unitBytes));
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- request and response shapes differ per operation; only their documented fields are read */
 /**
  * Write and read units a request costs under AWS's rules (1 WCU per KB written, x2 in a transaction;
  * 1 RCU per 4 KB read consistently, also for a key that is not found). DynamoDB Local's own
  * ConsumedCapacity is recorded too, but it is not faithful (e.g. 4 units for a 100-item transaction).
  */
 function modelledUnits(command: string, input: Record<string, any>, output: Record<string, any>): { wcu: number; rcu: number } {
-  // `any`: request and response shapes differ per operation; only their documented fields are read.
   switch (command) {
     case 'PutItemCommand':
       return { wcu: units(input.Item, 1024), rcu: 0 };
@@ -68,6 +68,7 @@ function modelledUnits(command: string, input: Record<string, any>, output: Reco
       return { wcu: 0, rcu: 0 };
   }
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Counts DynamoDB requests and capacity of everything sent through a client. */
 class Meter {

@@ -6,7 +6,7 @@
  * the invocation record with the function's role, so the role needs exactly sqs:SendMessage on the
  * queue and kms:GenerateDataKey + kms:Decrypt on the queue's key: this binding grants only those.
  */
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
 export class SqsFailureDestination implements lambda.IEventSourceDlq {

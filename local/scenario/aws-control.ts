@@ -5,7 +5,7 @@
  */
 import {
   InvokeCommand,
-  LambdaClient,
+  type LambdaClient,
   ListEventSourceMappingsCommand,
   GetEventSourceMappingCommand,
   UpdateEventSourceMappingCommand,

@@ -3,7 +3,7 @@
  * DescribeAlarms, DescribeAlarmHistory) exactly as a dashboard on AWS would read it.
  */
 import {
-  CloudWatchClient,
+  type CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
