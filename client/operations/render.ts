@@ -282,7 +282,6 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
  */
 export function safeText(s: string, maxChars: number = DEFAULT_LIMITS.maxStringChars): string {
   const cut = boundString(s, maxChars);
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return cut.replace(/[\u0000-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
     const code = c.charCodeAt(0);
     return NAMED_ESCAPES[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`);
