@@ -498,6 +498,7 @@ function emptyCounts(ledger: Ledger, pipeline: string): PipelineSummary['counts'
     completionUnrecorded: 0,
     poisonPut: ledger.poison.filter((p) => p.pipeline === pipeline).length,
     poisonInDlq: 0,
+    batchesGivenUp: 0,
   };
 }
 

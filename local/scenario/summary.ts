@@ -89,7 +89,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
     // Stopped early, an event not yet accounted for may still be in the stream: not "lost".
     const unaccounted = summary.completed ? `lost ${c.lost}` : `not yet accounted for ${c.lost}`;
     lines.push(
-      `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}` +
+      `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}, batches given up ${c.batchesGivenUp}` +
         (c.completionUnrecorded > 0 ? ` (${c.completionUnrecorded} applied with completion unrecorded, see note)` : ''),
     );
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);

@@ -179,6 +179,34 @@ describe('scenario reconciliation against DynamoDB Local and SQS', () => {
   });
 });
 
+describe('a batch the event source mapping gave up', () => {
+  it('is a problem even when every record it covers was applied in the end', () => {
+    const ledger = new Ledger();
+    const event: CloudEvent = { specversion: '1.0', id: `${runId}-g1`, source, type: 'order.status-changed', subject: 'order-g', time: new Date().toISOString(), data: { status: 'paid' } };
+    const entry = ledger.addEvent('orders', event);
+    entry.outcome = ok();
+    const range = { condition: 'RetryAttemptsExhausted', shardId: shard, startSequenceNumber: entry.outcome.sequenceNumber, endSequenceNumber: entry.outcome.sequenceNumber, batchSize: 1 };
+    const result = reconcilePipeline({
+      pipeline: 'orders',
+      action: 'orders',
+      events: ledger.events,
+      poison: [],
+      observed: {
+        idempotency: new Map([[storageKey(`${source}#${runId}-g1`), 'COMPLETED']]),
+        poisonMessages: [],
+        onFailure: [range],
+        unreadableDlqMessages: [],
+        state: new Map([['order-g', { pk: 'order-g', status: 'paid', eventId: `${runId}-g1`, appliedEvents: 1 }]]),
+      },
+      storageKey,
+      statusOf: (e) => (e.event.data as { status: string }).status,
+    });
+    assert.equal(result.counts.batchesGivenUp, 1);
+    assert.equal(result.counts.appliedOnce, 1);
+    assert.ok(result.problems.some((p) => p.includes('gave up a batch (RetryAttemptsExhausted)') && p.includes('covering 1 record(s)')), result.problems.join('\n'));
+  });
+});
+
 describe('an external action key left IN_PROGRESS', () => {
   const ledger = new Ledger();
   const reading: CloudEvent = { specversion: '1.0', id: `${runId}-r1`, source, type: 'equipment.reading', subject: 'device-1', time: new Date().toISOString(), data: { readings: { temperatureC: 50 } } };

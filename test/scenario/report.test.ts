@@ -28,6 +28,7 @@ function pipeline(lost: number): PipelineReconciliation {
       completionUnrecorded: 0,
       poisonPut: 1,
       poisonInDlq: 1,
+      batchesGivenUp: 0,
     },
     events: [{ id: 'e-1', subject: 'order-<1>', injected: ['late'], expected: 'stale', observed: 'key COMPLETED', verdict: 'ok' }],
     poison: [{ kind: 'not-json', partitionKey: 'poison-1', sequenceNumber: '42', reason: 'undecodable', error: 'record data is not JSON', ok: true }],

@@ -76,6 +76,7 @@ function countsTable(pipelines: readonly PipelineReconciliation[], completed: bo
     ['applied, completion unrecorded (see note)', (p) => p.counts.completionUnrecorded, 'none'],
     ['poison records put', (p) => p.counts.poisonPut, 'none'],
     ['poison records in DLQ with reason', (p) => p.counts.poisonInDlq, 'none'],
+    ['batches given up to the DLQ (ranges)', (p) => p.counts.batchesGivenUp, 'zero'],
     ['alerts expected (incidents)', (p) => p.counts.alertsExpected, 'none'],
     ['alerts received', (p) => p.counts.alertsReceived, 'none'],
   ];
