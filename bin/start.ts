@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../local/scenario/options';
-import { planScenario, runScenario } from '../local/scenario/run';
-import { formatSummary } from '../local/scenario/summary';
-import { green, red } from '../local/scenario/live-view';
+import { DEFAULT_OPTIONS, type ScenarioOptions } from '../scenario/options';
+import { planScenario, runScenario } from '../scenario/run';
+import { formatSummary } from '../scenario/view/summary';
+import { green, red } from '../scenario/view/live-view';
 
 const positive = (label: string) => (value: string): number => {
   const n = Number(value);

@@ -9,7 +9,7 @@
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { aggregatePrefix } from './aggregation';
-import { createKinesisClient } from './aws-clients';
+import { createKinesisClient } from '../sdk/clients';
 import { describeError, fullJitterDelayMs, isRetryableCallError, isRetryableRecordError, type BackoffOptions } from './backoff';
 import { DeliveryError, ProducerClosedError, type DeliveryFailure } from './errors';
 

@@ -7,7 +7,7 @@ import { EventProducer } from '../../client/event-producer';
 import { exampleEvents } from '../../client/examples/pipeline-events';
 import { RecordPublisher } from '../../client/record-publisher';
 import { ACTION_NAMES, type PipelineConfig } from '../../lib/config';
-import { seededRandom } from '../../local/scenario/random';
+import { seededRandom } from '../../client/operations/seeded-random';
 import { addStreamOptions, EXIT_PARTIAL, parseDuration, parseFraction, parsePositiveInt, printJson, resolveStream, UsageError, withClients, type TargetOptions } from './common';
 import { DEFAULT_CLI_SOURCE } from './put';
 

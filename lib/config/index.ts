@@ -6,7 +6,7 @@ import { pipelinesConfig } from './pipelines';
 import { parseConfig, type PipelineConfig, type PipelinesConfig } from './schema';
 
 export * from './schema';
-export * from './names';
+export * from './resource-names';
 
 /** The configuration in `lib/config/pipelines.ts`, validated, with defaults filled in. */
 export function loadConfig(): PipelinesConfig {

@@ -7,7 +7,7 @@
  * names the pipeline and the field.
  */
 import { z } from 'zod';
-import { pipelineResourceNames } from './names';
+import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createKinesisClient } from '../../client/aws-clients';
+import { createKinesisClient } from '../../sdk/clients';
 import { EventProducer } from '../../client/event-producer';
 import { receiveAll, release, type DlqMessage } from '../../client/operations/dlq-queue';
 import { loadConfig, pipelineResourceNames } from '../../lib/config';

@@ -11,10 +11,10 @@ import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient }
 import { emulatorEndpointsFromEnv, endpointEnv, startEmulators, type RunningEmulators } from '../../local/emulators';
 import { POISON_RECORD_KIND, POISON_RECORD_VERSION, PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
 import { storageKey } from '../../lambdas/processor/idempotency';
-import { Ledger } from '../../local/scenario/ledger';
-import { readDlq, readIdempotency, scanByPrefix } from '../../local/scenario/observe';
-import { reconcilePipeline, type ReconcileInput, type StateItemObservation } from '../../local/scenario/reconcile';
-import { poisonRecord } from '../../local/scenario/workloads/poison';
+import { Ledger } from '../../scenario/judge/ledger';
+import { readDlq, readIdempotency, scanByPrefix } from '../../scenario/aws/stores';
+import { reconcilePipeline, type ReconcileInput, type StateItemObservation } from '../../scenario/judge/reconcile-pipeline';
+import { poisonRecord } from '../../scenario/workloads/poison-records';
 import type { CloudEvent } from '../../lambdas/shared/envelope';
 
 const runId = `t${randomBytes(3).toString('hex')}`;

@@ -4,10 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alarmRows, renderReport } from '../../local/scenario/report/html';
-import { DEFAULT_OPTIONS, planTimeline } from '../../local/scenario/options';
-import { combine, type PipelineReconciliation } from '../../local/scenario/reconcile';
-import type { ReportData } from '../../local/scenario/summary';
+import { alarmRows, renderReport } from '../../scenario/view/report/html';
+import { DEFAULT_OPTIONS, planTimeline } from '../../scenario/options';
+import { combine, type PipelineReconciliation } from '../../scenario/judge/reconcile-pipeline';
+import type { ReportData } from '../../scenario/view/summary';
 
 const t0 = Date.parse('2026-11-25T10:00:00Z');
 

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../local/scenario/options';
-import { runScenario, type ScenarioResult } from '../../local/scenario/run';
+import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../scenario/options';
+import { runScenario, type ScenarioResult } from '../../scenario/run';
 
 const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,

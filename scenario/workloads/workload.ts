@@ -1,5 +1,5 @@
 /** What a workload hands the scheduler: events to put, each at a time, some deliberately odd. */
-import type { CloudEvent } from '../../../lambdas/shared/envelope';
+import type { CloudEvent } from '../../lambdas/shared/envelope';
 
 /**
  * Producer behaviours the scenario injects:

@@ -2,12 +2,12 @@
  * The `telemetry` workload: equipment readings inside their limits, and a few breach episodes (one
  * device, one metric, several readings in a row out of limits) that must each raise exactly one alert.
  */
-import type { CloudEvent } from '../../../lambdas/shared/envelope';
-import { TelemetryEventType } from '../../../lambdas/actions/telemetry';
-import type { Random } from '../random';
-import { breachingValue, normalValue, type Thresholds } from '../../../client/examples/pipeline-events';
+import type { CloudEvent } from '../../lambdas/shared/envelope';
+import { TelemetryEventType } from '../../lambdas/actions/telemetry';
+import type { Random } from '../../client/operations/seeded-random';
+import { breachingValue, normalValue, type Thresholds } from '../../client/examples/pipeline-events';
 import { withDuplicates } from './orders';
-import { eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
+import { eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './workload';
 
 export const READING_EVENT_TYPE = TelemetryEventType.Reading;
 

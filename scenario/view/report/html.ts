@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReportData } from '../summary';
-import type { PipelineReconciliation } from '../reconcile';
+import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
 import { escapeXml as esc, lineChart, stateTimeline, type Band, type StateRow } from './svg';
 
 const WINDOW_COLORS: Readonly<Record<string, string>> = { 'consumer outage': '#e07b00', 'DynamoDB outage': '#7b3fbf' };

@@ -9,7 +9,7 @@ import type { OnFailureRecord as ClientOnFailureRecord } from '../../client/oper
 import { deleteMessages, peekAll, receiveMessages } from '../../client/operations/dlq-queue';
 import { safeText } from '../../client/operations/render';
 import type { PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
-import type { OnFailureRecord } from './reconcile';
+import type { OnFailureRecord } from '../judge/reconcile-pipeline';
 
 /** Long enough that one read of the whole queue sees each message once. */
 const READ_VISIBILITY_SECONDS = 60;

@@ -2,7 +2,7 @@
  * What a scenario run does and when: the options `npm start` and the scenario test pass, and the
  * timeline (outage windows) derived from them. Times are real seconds from the start of the load.
  */
-import type { FaultMode } from '../contracts';
+import type { FaultMode } from '../local/contracts';
 
 export type ScenarioStep = 'duplicates' | 'outOfOrder' | 'late' | 'poison' | 'consumerOutage' | 'dynamodbOutage';
 

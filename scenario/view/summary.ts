@@ -1,9 +1,9 @@
 /**
  * The end-of-run summary: what `--json` prints, what the report and the exit code are made from.
  */
-import type { AlarmTransition, PipelineSeries } from './metrics';
-import type { ScenarioOptions } from './options';
-import type { PipelineReconciliation, Reconciliation } from './reconcile';
+import type { AlarmTransition, PipelineSeries } from '../aws/cloudwatch';
+import type { ScenarioOptions } from '../options';
+import type { PipelineReconciliation, Reconciliation } from '../judge/reconcile-pipeline';
 
 /** A step window as it really happened (epoch ms); `endAt` undefined if the run stopped inside it. */
 export interface ExecutedWindow {

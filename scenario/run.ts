@@ -14,13 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { EventProducer, RecordPublisher } from '../../client';
-import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig } from '../../lib/config';
-import type { FaultMode, FaultTarget } from '../contracts';
-import { approximateDepth, queueUrlOf } from '../../client/operations/dlq-queue';
-import { mappingsOf, setMappingEnabled, tapTopic, topicArnOf, warmUp, type TopicTap } from './aws-control';
-import { Ledger } from './ledger';
-import { LiveScreen, type LivePipeline } from './live-view';
+import { EventProducer, RecordPublisher } from '../client';
+import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig } from '../lib/config';
+import type { FaultMode, FaultTarget } from '../local/contracts';
+import { approximateDepth, queueUrlOf } from '../client/operations/dlq-queue';
+import { mappingsOf, setMappingEnabled, tapTopic, topicArnOf, warmUp, type TopicTap } from './aws/control';
+import { Ledger } from './judge/ledger';
+import { LiveScreen, type LivePipeline } from './view/live-view';
 import {
   calibrateTimeAxis,
   REAL_TIME,
@@ -35,20 +35,20 @@ import {
   type PipelineMetricTarget,
   type PipelineNow,
   type TimeAxis,
-} from './metrics';
-import { createObserveClients, destroyObserveClients } from './observe';
+} from './aws/cloudwatch';
+import { createObserveClients, destroyObserveClients } from './aws/stores';
 import { planTimeline, validateOptions, type ScenarioOptions, type Timeline } from './options';
-import { seededRandom } from './random';
-import type { ActionKind, AlertObservation, Reconciliation } from './reconcile';
-import { reconcileOnce } from './judge';
-import { scheduleSteps, type ScheduledStep } from './schedule';
-import { writeReport } from './report/html';
-import type { AlarmOutcome, ExecutedWindow, PipelineSummary, ReportData, ScenarioSummary } from './summary';
-import { POISON_KINDS, poisonRecord } from './workloads/poison';
+import { seededRandom } from '../client/operations/seeded-random';
+import type { ActionKind, AlertObservation, Reconciliation } from './judge/reconcile-pipeline';
+import { reconcileOnce } from './phases/reconcile';
+import { scheduleSteps, type ScheduledStep } from './steps/schedule';
+import { writeReport } from './view/report/html';
+import type { AlarmOutcome, ExecutedWindow, PipelineSummary, ReportData, ScenarioSummary } from './view/summary';
+import { POISON_KINDS, poisonRecord } from './workloads/poison-records';
 import { ordersWorkload, ORDER_EVENT_TYPE } from './workloads/orders';
 import { planBreachEpisodes, READING_EVENT_TYPE, telemetryWorkload } from './workloads/telemetry';
-import type { InjectionRates, PlannedSend, Workload } from './workloads/types';
-import { AlarmKind } from '../../lib/constructs/alarm-specs';
+import type { InjectionRates, PlannedSend, Workload } from './workloads/workload';
+import { AlarmKind } from '../lib/constructs/alarm-specs';
 
 export interface ScenarioTarget {
   /** Breaks or heals a service's connections; without it the DynamoDB outage is skipped (and said so). */

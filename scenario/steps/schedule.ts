@@ -1,7 +1,7 @@
 /**
  * The scenario's timeline as one-shot steps (outage starts and ends), handed out as their time comes.
  */
-import type { Timeline } from './options';
+import type { Timeline } from '../options';
 
 export interface StepActions {
   consumerOutageStart(): Promise<void>;

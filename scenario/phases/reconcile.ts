@@ -5,10 +5,10 @@
 import type { PipelineConfig } from '../../lib/config';
 import { storageKey } from '../../lambdas/processor/idempotency';
 import { TELEMETRY_ALERT_KIND } from '../../lambdas/actions/telemetry';
-import type { TopicTap } from './aws-control';
-import type { Ledger, LedgerEvent } from './ledger';
-import { drainQueue, readDlq, readIdempotency, scanByPrefix, unwrapSnsMessage, type ObserveClients } from './observe';
-import { combine, reconcilePipeline, type ActionKind, type AlertObservation, type PipelineObservations, type Reconciliation, type StateItemObservation } from './reconcile';
+import type { TopicTap } from '../aws/control';
+import type { Ledger, LedgerEvent } from '../judge/ledger';
+import { drainQueue, readDlq, readIdempotency, scanByPrefix, unwrapSnsMessage, type ObserveClients } from '../aws/stores';
+import { combine, reconcilePipeline, type ActionKind, type AlertObservation, type PipelineObservations, type Reconciliation, type StateItemObservation } from '../judge/reconcile-pipeline';
 
 /** What the judge needs to know about a driven pipeline. */
 export interface JudgedPipeline {

@@ -4,8 +4,8 @@
  */
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import type { RecordOutcome } from '../../client';
-import type { Injection } from './workloads/types';
-import type { PoisonKind, PoisonRecord } from './workloads/poison';
+import type { Injection } from '../workloads/workload';
+import type { PoisonKind, PoisonRecord } from '../workloads/poison-records';
 
 export interface LedgerEvent {
   readonly pipeline: string;

@@ -2,11 +2,11 @@
  * The `orders` workload: orders moving through their statuses, one event per status change, with
  * producer duplicates, out-of-order pairs and late events injected at the configured rates.
  */
-import type { CloudEvent } from '../../../lambdas/shared/envelope';
-import { OrderEventType } from '../../../lambdas/actions/orders';
-import { ORDER_STATUSES } from '../../../client/examples/pipeline-events';
-import type { Random } from '../random';
-import { DUPLICATE_WITHIN_MS, eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './types';
+import type { CloudEvent } from '../../lambdas/shared/envelope';
+import { OrderEventType } from '../../lambdas/actions/orders';
+import { ORDER_STATUSES } from '../../client/examples/pipeline-events';
+import type { Random } from '../../client/operations/seeded-random';
+import { DUPLICATE_WITHIN_MS, eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './workload';
 
 export const ORDER_EVENT_TYPE = OrderEventType.StatusChanged;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

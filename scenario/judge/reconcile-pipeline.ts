@@ -16,7 +16,7 @@
  */
 import { PoisonReason as PoisonReasons, type PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
 import type { LedgerEvent, LedgerPoison } from './ledger';
-import type { PoisonKind } from './workloads/poison';
+import type { PoisonKind } from '../workloads/poison-records';
 
 /** An event source mapping on-failure record (metadata only). */
 export interface OnFailureRecord {

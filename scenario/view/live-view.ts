@@ -3,7 +3,7 @@
  * Without a TTY (CI logs, pipes) it prints a compact status line every few seconds instead.
  */
 import { formatWithOptions } from 'node:util';
-import type { AlarmState, PipelineNow } from './metrics';
+import type { AlarmState, PipelineNow } from '../aws/cloudwatch';
 
 /** Lines of other output kept in the frame. */
 const CAPTURED_LINES = 3;

@@ -2,7 +2,7 @@
  * Poison records: what a buggy upstream producer puts on the stream behind the producer client's
  * back. Each must end in the DLQ with its reason, and none may block its shard.
  */
-import type { CloudEvent } from '../../../lambdas/shared/envelope';
+import type { CloudEvent } from '../../lambdas/shared/envelope';
 
 export type PoisonKind = 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
 export const POISON_KINDS: readonly PoisonKind[] = ['not-json', 'invalid-envelope', 'unknown-type', 'invalid-data'];
