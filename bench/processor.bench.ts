@@ -26,7 +26,8 @@ import { marshallingOptions, unmarshallingOptions } from '../lambdas/processor/d
 import { completeInTransaction } from '../lambdas/processor/idempotency';
 import type { ActionFactory } from '../lambdas/actions/action';
 import { noop } from '../lambdas/actions/noop';
-import { orders, OrderEventType } from '../lambdas/actions/orders';
+import { orders } from '../lambdas/actions/orders';
+import { OrderEventType } from '../lambdas/shared/actions';
 import type { CloudEvent } from '../lambdas/shared/envelope';
 import { ProcessorEnv } from '../lambdas/shared/environment';
 import { createPowertoolsHandler } from './baseline/powertools-handler';

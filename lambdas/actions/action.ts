@@ -72,6 +72,9 @@ export interface ExternalAction {
 
 export type Action = TransactionalAction | ExternalAction;
 
+/** How an action's effect is made idempotent (its `kind`); which action a pipeline runs is its name (`ActionName`, lambdas/shared/actions.ts). */
+export type ActionKind = Action['kind'];
+
 /**
  * AWS clients the processor shares with actions; created once per container. An action that needs
  * another client takes it from its Lambda entry (see lambdas/handlers/telemetry.ts), so other

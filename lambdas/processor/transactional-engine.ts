@@ -17,10 +17,11 @@
  */
 import type { StateItem, TransactionalAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
+import { IdempotencyStatus } from '../shared/tables';
 import { MAX_TRANSACTION_ITEMS, transactWrite, type TransactItem, type TransactionResult } from './dynamo';
 import type { EngineContext } from './engine-context';
 import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
-import { completeInTransaction, Status } from './idempotency';
+import { completeInTransaction } from './idempotency';
 import { forEachWithConcurrency, type KeyGroup } from './key-group';
 import { recordPosition } from './records';
 import { nextStateItem, storedState, versionGuard } from './state-versioning';
@@ -229,7 +230,7 @@ async function commit(units: Unit[], ctx: EngineContext): Promise<void> {
         unit.steps.length === 1 &&
         lost.length === 1 &&
         reasons[idempotencyIndex[0]!]?.code === 'ConditionalCheckFailed' &&
-        reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed;
+        reasons[idempotencyIndex[0]!]?.currentStatus === IdempotencyStatus.Completed;
       if (onlyCompletedKey) {
         unit.steps[0]!.item.markDuplicate();
         continue;
@@ -275,7 +276,7 @@ async function isolateKey(action: TransactionalAction, plan: KeyPlan, ctx: Engin
       break;
     } else if (result.reasons.some((r) => r.code === REJECTED_ITEM_CODE)) {
       item.markPoison({ reason: PoisonReason.StoreRejected, error: `DynamoDB refused the write (${REJECTED_ITEM_CODE})` });
-    } else if (result.reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed && result.reasons.filter((r) => r.code !== 'None').length === 1) {
+    } else if (result.reasons[idempotencyIndex[0]!]?.currentStatus === IdempotencyStatus.Completed && result.reasons.filter((r) => r.code !== 'None').length === 1) {
       item.markDuplicate();
     } else {
       item.fail(`lost to a concurrent invocation (${[...new Set(result.reasons.map((r) => r.code))].join(', ')}); will be retried`);

@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
+import { ACTION_NAMES } from '../../lambdas/shared/actions';
 
-/** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
-export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
-export type ActionName = (typeof ACTION_NAMES)[number];
+// The built-in action names are a contract with the Lambda code (lambdas/shared/actions.ts); the
+// configuration's readers get them from here too.
+export { ACTION_NAMES, type ActionName } from '../../lambdas/shared/actions';
 
 const MAX_RETENTION_HOURS = 8760;
 const MIN_RECORD_AGE_SECONDS = 60;
@@ -117,7 +118,7 @@ export const pipelineSchema = z
       .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1–31 lower-case letters, digits or dashes, starting with a letter' }),
     /** What the pipeline is for; shown in alarm descriptions and the dashboard. */
     description: z.string().min(1).max(200),
-    /** Which action processes the events (an entry in `lambdas/processor/`). */
+    /** Which built-in action processes the events (its Lambda entry is `lambdas/handlers/<action>.ts`). */
     action: z.enum(ACTION_NAMES),
     /** The Kinesis data stream. */
     stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),

@@ -3,8 +3,9 @@
  * and alerts through the AWS APIs (./observe.ts) and reconciles them with the ledger (./reconcile.ts).
  */
 import type { PipelineConfig } from '../../lib/config';
-import { storageKey } from '../../lambdas/processor/idempotency';
-import { TELEMETRY_ALERT_KIND } from '../../lambdas/actions/telemetry';
+import { idempotencyStorageKey } from '../../lambdas/shared/tables';
+import { TELEMETRY_ALERT_KIND } from '../../lambdas/shared/telemetry-alert';
+import { breaches } from '../../lambdas/shared/telemetry-config';
 import type { TopicTap } from '../aws/control';
 import type { Ledger, LedgerEvent } from '../judge/ledger';
 import { drainQueue, readDlq, readIdempotency, scanByPrefix, unwrapSnsMessage, type ObserveClients } from '../aws/stores';
@@ -65,7 +66,7 @@ export async function reconcileOnce(
         events: ledger.events.filter((e) => e.pipeline === d.config.name),
         poison: ledger.poison.filter((p) => p.pipeline === d.config.name),
         observed,
-        storageKey,
+        storageKey: idempotencyStorageKey,
         processedByMetrics: processedByMetrics(d.config.name),
         statusOf: (e: LedgerEvent) => {
           const data = e.event.data as { status?: unknown } | undefined;
@@ -87,7 +88,7 @@ function toStateObservation(item: Record<string, unknown>): StateItemObservation
   };
 }
 
-/** A telemetry alert of this run (lambdas/actions/telemetry.ts `TelemetryAlert`), else undefined. */
+/** A telemetry alert of this run (lambdas/shared/telemetry-alert.ts `TelemetryAlert`), else undefined. */
 export function parseAlert(message: string, runId: string): AlertObservation | undefined {
   try {
     const alert = JSON.parse(message) as { kind?: unknown; device?: unknown; metric?: unknown };
@@ -106,8 +107,8 @@ export function breachedMetricsOf(pipeline: PipelineConfig): (e: LedgerEvent) =>
     const readings = (e.event.data as { readings?: Record<string, number> } | undefined)?.readings ?? {};
     return Object.entries(readings)
       .filter(([metric, value]) => {
-        const t = thresholds[metric];
-        return t !== undefined && ((t.max !== undefined && value > t.max) || (t.min !== undefined && value < t.min));
+        const threshold = thresholds[metric];
+        return threshold !== undefined && breaches(value, threshold);
       })
       .map(([metric]) => metric);
   };

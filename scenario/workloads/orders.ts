@@ -3,7 +3,7 @@
  * producer duplicates, out-of-order pairs and late events injected at the configured rates.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { OrderEventType } from '../../lambdas/actions/orders';
+import { OrderEventType } from '../../lambdas/shared/actions';
 import { ORDER_STATUSES } from '../../client/examples/pipeline-events';
 import type { Random } from '../../client/operations/seeded-random';
 import { DUPLICATE_WITHIN_MS, eventFactory, LATE_BY_MS, type InjectionRates, type PlannedSend, type Workload } from './workload';

@@ -3,7 +3,7 @@
  * device, one metric, several readings in a row out of limits) that must each raise exactly one alert.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { TelemetryEventType } from '../../lambdas/actions/telemetry';
+import { TelemetryEventType } from '../../lambdas/shared/actions';
 import type { Random } from '../../client/operations/seeded-random';
 import { breachingValue, normalValue, type Thresholds } from '../../client/examples/pipeline-events';
 import { withDuplicates } from './orders';

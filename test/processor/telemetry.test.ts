@@ -6,7 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findPipeline, loadConfig } from '../../lib/config';
-import { telemetry, TelemetryEventType, TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/actions/telemetry';
+import { telemetry } from '../../lambdas/actions/telemetry';
+import { TelemetryEventType } from '../../lambdas/shared/actions';
+import { TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/shared/telemetry-alert';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';

@@ -10,7 +10,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { emulatorEndpointsFromEnv, endpointEnv, startEmulators, type RunningEmulators } from '../../local/emulators';
 import { POISON_RECORD_KIND, POISON_RECORD_VERSION, PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
-import { storageKey } from '../../lambdas/processor/idempotency';
+import { idempotencyStorageKey as storageKey } from '../../lambdas/shared/tables';
 import { Ledger } from '../../scenario/judge/ledger';
 import { readDlq, readIdempotency, scanByPrefix } from '../../scenario/aws/stores';
 import { reconcilePipeline, type ReconcileInput, type StateItemObservation } from '../../scenario/judge/reconcile-pipeline';
