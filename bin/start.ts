@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../lib/config';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../scenario/options';
 import { planScenario, runScenario } from '../scenario/run';
@@ -103,7 +104,7 @@ function synthesize(): void {
 async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
   say(`▸ starting the embedded local AWS (time scale ${options.timeScale}×) and deploying the stack`);
   const began = Date.now();
-  const localAws = await startLocalAws({ timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
+  const localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
   say(`  ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return localAws;
 }

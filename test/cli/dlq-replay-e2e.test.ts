@@ -45,7 +45,7 @@ describe('dlq replay, end to end on the local target', () => {
   before(async () => {
     const emulators = emulatorEndpointsFromEnv();
     if (!emulators) throw new Error('run through npm test: the emulator endpoints are not set');
-    localAws = await startLocalAws({ emulators, verbose: false, resourceNameSuffix: suffix, pollIntervalMs: 250 });
+    localAws = await startLocalAws({ stackName: loadConfig().stackName, emulators, verbose: false, resourceNameSuffix: suffix, pollIntervalMs: 250 });
     env = { ...localAws.env };
     const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     sqs = new SQSClient({ ...common, endpoint: localAws.endpoints.sqs });

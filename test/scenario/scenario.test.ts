@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../lib/config';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../scenario/options';
 import { runScenario, type ScenarioResult } from '../../scenario/run';
@@ -31,7 +32,7 @@ let result: ScenarioResult;
 const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
 
 before(async () => {
-  localAws = await startLocalAws({ timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
+  localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
   Object.assign(process.env, localAws.env);
   const target = localAws;
   result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode), resourceNameSuffix }, { live: false, reportDir, log: () => undefined });
