@@ -6,10 +6,10 @@
  * Exit code: 0 when every valid event was applied exactly once and every poison record is in its DLQ;
  * 1 when anything was lost or applied twice (or the run failed); 130 when interrupted (Ctrl-C).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../lib/config';
+import { synthesize as cdkSynth } from '../lib/synth';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../scenario/options';
 import { planScenario, runScenario } from '../scenario/run';
@@ -93,12 +93,10 @@ const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-function synthesize(): void {
+async function synthesize(): Promise<void> {
   say('▸ cdk synth --quiet');
-  const began = Date.now();
-  const result = spawnSync('npx', ['cdk', 'synth', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`cdk synth failed (exit code ${result.status ?? result.signal})`);
-  say(`  synthesized into cdk.out in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  const ms = await cdkSynth({ log: (line) => say(`  ${line}`) });
+  if (ms !== undefined) say(`  synthesized into cdk.out in ${(ms / 1000).toFixed(1)} s`);
 }
 
 async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
@@ -134,7 +132,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    if (cli.synth || !existsSync('cdk.out')) synthesize();
+    if (cli.synth || !existsSync('cdk.out')) await synthesize();
     if (abort.signal.aborted) return 130;
     localAws = await startTarget(options, cli.json);
     Object.assign(process.env, localAws.env);
