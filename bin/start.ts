@@ -14,7 +14,7 @@ import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local
 import { DEFAULT_OPTIONS, type ScenarioOptions } from '../scenario/options';
 import { planScenario, runScenario } from '../scenario/run';
 import { formatSummary } from '../scenario/view/summary';
-import { green, red } from '../scenario/view/live-view';
+import { green, red } from '../client/operations/colors';
 
 const positive = (label: string) => (value: string): number => {
   const n = Number(value);

@@ -3,6 +3,7 @@
  * Without a TTY (CI logs, pipes) it prints a compact status line every few seconds instead.
  */
 import { formatWithOptions } from 'node:util';
+import { bold, dim, green, red, yellow } from '../../client/operations/colors';
 import type { AlarmState, PipelineNow } from '../aws/cloudwatch';
 
 /** Lines of other output kept in the frame. */
@@ -29,13 +30,6 @@ export interface LiveState {
   readonly readError?: string;
 }
 
-const useColor = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-const paint = (code: number, text: string): string => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
-export const red = (t: string): string => paint(31, t);
-export const green = (t: string): string => paint(32, t);
-export const yellow = (t: string): string => paint(33, t);
-export const bold = (t: string): string => paint(1, t);
-export const dim = (t: string): string => paint(2, t);
 
 export function colorState(state: string): string {
   if (state === 'ALARM') return red(state);
