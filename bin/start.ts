@@ -11,9 +11,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../lib/config';
 import { synthesize as cdkSynth } from '../lib/synth';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../scenario/options';
-import { planScenario, runScenario } from '../scenario/run';
-import { formatSummary } from '../scenario/view/summary';
+import { DEFAULT_OPTIONS, formatSummary, planScenario, runScenario, SWITCHES, type ScenarioOptions } from '../scenario';
 import { green, red } from '../client/operations/colors';
 
 const positive = (label: string) => (value: string): number => {
@@ -22,16 +20,15 @@ const positive = (label: string) => (value: string): number => {
   return n;
 };
 
-interface CliOptions {
+/** `--no-<kebab-case name>` for a switch named in camel case. */
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+type Switches = Record<(typeof SWITCHES)[number]['name'], boolean>;
+
+interface CliOptions extends Switches {
   rate: number;
   duration: number;
   pipelines: string;
-  duplicates: boolean;
-  outOfOrder: boolean;
-  late: boolean;
-  poison: boolean;
-  consumerOutage: boolean;
-  dynamodbOutage: boolean;
   consumerOutageSeconds?: number;
   dynamodbOutageSeconds: number;
   dynamodbFault: 'refuse' | 'stall';
@@ -44,17 +41,14 @@ interface CliOptions {
 }
 
 function program(): Command {
-  return new Command('npm start --')
+  const command = new Command('npm start --')
     .description('Runs both example pipelines on the embedded local AWS through a scenario with outages and bad input, then reconciles every event.')
     .option('--rate <events/s>', 'valid events per second, per pipeline', positive('--rate'), DEFAULT_OPTIONS.ratePerSecond)
     .option('--duration <seconds>', 'seconds of load (the drain comes after)', positive('--duration'), DEFAULT_OPTIONS.durationSeconds)
-    .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','))
-    .option('--no-duplicates', 'do not inject producer duplicates')
-    .option('--no-out-of-order', 'do not inject out-of-order events')
-    .option('--no-late', 'do not inject late events')
-    .option('--no-poison', 'do not put poison records')
-    .option('--no-consumer-outage', 'skip the consumer outage (event source mappings disabled)')
-    .option('--no-dynamodb-outage', 'skip the DynamoDB outage')
+    .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','));
+  // One switch per injection and step (scenario/workloads, scenario/steps).
+  for (const { name, skipHelp } of SWITCHES) command.option(`--no-${kebab(name)}`, skipHelp);
+  return command
     .option('--consumer-outage-seconds <seconds>', 'length of the consumer outage (default: twice the largest latency objective, or 20% of the load)', positive('--consumer-outage-seconds'))
     .option('--dynamodb-outage-seconds <seconds>', 'length of the DynamoDB outage', positive('--dynamodb-outage-seconds'), DEFAULT_OPTIONS.dynamodbOutageSeconds)
     .addOption(new Option('--dynamodb-fault <mode>', 'how the DynamoDB outage breaks connections').choices(['refuse', 'stall']).default(DEFAULT_OPTIONS.dynamodbFault))
@@ -72,14 +66,7 @@ function toScenarioOptions(cli: CliOptions): ScenarioOptions {
     ratePerSecond: cli.rate,
     durationSeconds: cli.duration,
     pipelines: cli.pipelines.split(',').map((p) => p.trim()).filter(Boolean),
-    steps: {
-      duplicates: cli.duplicates,
-      outOfOrder: cli.outOfOrder,
-      late: cli.late,
-      poison: cli.poison,
-      consumerOutage: cli.consumerOutage,
-      dynamodbOutage: cli.dynamodbOutage,
-    },
+    steps: Object.fromEntries(SWITCHES.map(({ name }) => [name, cli[name]])) as Switches,
     consumerOutageSeconds: cli.consumerOutageSeconds,
     dynamodbOutageSeconds: cli.dynamodbOutageSeconds,
     dynamodbFault: cli.dynamodbFault,

@@ -1,28 +1,24 @@
 /**
- * What a scenario run does and when: the options `npm start` and the scenario test pass, and the
- * timeline (outage windows) derived from them. Times are real seconds from the start of the load.
+ * What a scenario run does: the options `npm start` and the scenario test pass. Times are real seconds.
+ * Each injection (./workloads/workload.ts INJECTIONS) and each step (./steps/index.ts SCENARIO_STEPS) has
+ * a switch in `steps`; the steps' own settings are StepTuning.
  */
-import type { FaultMode } from '../local/contracts';
+import { SCENARIO_STEPS, type StepName } from './steps';
+import type { StepTuning } from './steps/step';
+import { INJECTIONS, type InjectionName } from './workloads/workload';
+import { InvalidScenarioOptionsError } from './errors';
 
-export type ScenarioStep = 'duplicates' | 'outOfOrder' | 'late' | 'poison' | 'consumerOutage' | 'dynamodbOutage';
-
-export interface ScenarioOptions {
+export interface ScenarioOptions extends StepTuning {
   /** Valid events per second, per pipeline. */
   readonly ratePerSecond: number;
   /** Seconds of load (the drain after it is not counted). */
   readonly durationSeconds: number;
-  /** Pipelines to drive (names from lib/config). Only the `orders` and `telemetry` actions have a workload. */
+  /** Pipelines to drive (names from lib/config). Only actions with a workload (./workloads/index.ts) can be driven. */
   readonly pipelines: readonly string[];
-  /** Which injected behaviours run. */
-  readonly steps: Readonly<Record<ScenarioStep, boolean>>;
+  /** Which injected behaviours and steps run. */
+  readonly steps: Readonly<Record<InjectionName | StepName, boolean>>;
   /** Simulated seconds per real second for alarm periods (see LocalAwsOptions.timeScale). */
   readonly timeScale: number;
-  /** Real seconds the event source mappings stay disabled. Default: long enough to breach every latency objective. */
-  readonly consumerOutageSeconds?: number;
-  /** Real seconds DynamoDB's connections are broken. */
-  readonly dynamodbOutageSeconds: number;
-  /** How the DynamoDB outage breaks connections. */
-  readonly dynamodbFault: Exclude<FaultMode, 'none'>;
   /** Seed of every random choice, so a run can be repeated. */
   readonly seed: number;
   /** Longest wait after the load for every event to be accounted for (real seconds). */
@@ -31,11 +27,14 @@ export interface ScenarioOptions {
   readonly settleTimeoutSeconds: number;
 }
 
+/** Every switch, injections first, in the order `npm start --help` lists them. */
+export const SWITCHES: readonly { readonly name: InjectionName | StepName; readonly skipHelp: string }[] = [...INJECTIONS, ...SCENARIO_STEPS];
+
 export const DEFAULT_OPTIONS: ScenarioOptions = {
   ratePerSecond: 20,
   durationSeconds: 60,
   pipelines: ['orders', 'telemetry'],
-  steps: { duplicates: true, outOfOrder: true, late: true, poison: true, consumerOutage: true, dynamodbOutage: true },
+  steps: Object.fromEntries(SWITCHES.map((s) => [s.name, true])) as Record<InjectionName | StepName, boolean>,
   timeScale: 60,
   dynamodbOutageSeconds: 3,
   dynamodbFault: 'refuse',
@@ -44,53 +43,7 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   settleTimeoutSeconds: 60,
 };
 
-/** A window of the run, in real milliseconds from the start of the load. */
-export interface Window {
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-export interface Timeline {
-  readonly loadMs: number;
-  readonly consumerOutage?: Window;
-  readonly dynamodbOutage?: Window;
-}
-
-/**
- * Places the outages inside the load: the consumer outage starts at 20% of it, the DynamoDB outage
- * after the consumer has caught up (the outage plus a recovery margin), both before the last 15%, so
- * the tail of the load shows the pipeline healthy again.
- *
- * @param latencyObjectivesMs the latency objectives of the driven pipelines: the consumer outage must
- *   outlast the largest one (twice), or the latency alarm would have nothing to fire on.
- */
-export function planTimeline(options: ScenarioOptions, latencyObjectivesMs: readonly number[]): Timeline {
-  const loadMs = options.durationSeconds * 1000;
-  const objectiveMs = Math.max(0, ...latencyObjectivesMs);
-  let consumerOutage: Window | undefined;
-  let dynamodbOutage: Window | undefined;
-  let cursor = Math.round(loadMs * 0.2);
-  if (options.steps.consumerOutage) {
-    const lengthMs = (options.consumerOutageSeconds ?? Math.max(2 * objectiveMs, 0.2 * loadMs) / 1000) * 1000;
-    consumerOutage = { startMs: cursor, endMs: cursor + lengthMs };
-    // Recovery: the backlog drains and the latency settles before the next fault.
-    cursor = consumerOutage.endMs + Math.max(objectiveMs, 0.1 * loadMs);
-  }
-  if (options.steps.dynamodbOutage) {
-    dynamodbOutage = { startMs: cursor, endMs: cursor + options.dynamodbOutageSeconds * 1000 };
-    cursor = dynamodbOutage.endMs;
-  }
-  const lastFaultEnd = cursor;
-  if (lastFaultEnd > loadMs * 0.85) {
-    throw new Error(
-      `--duration ${options.durationSeconds}s is too short for the enabled outages: they end ${(lastFaultEnd / 1000).toFixed(1)}s into the load, ` +
-        `which must be before 85% of it (${((loadMs * 0.85) / 1000).toFixed(1)}s). Raise --duration or shorten/disable an outage.`,
-    );
-  }
-  return { loadMs, consumerOutage, dynamodbOutage };
-}
-
-/** Validates options a user typed; throws with every problem named. */
+/** Validates options a user typed; throws InvalidScenarioOptionsError with every problem named. */
 export function validateOptions(options: ScenarioOptions, configuredPipelines: readonly string[]): void {
   const problems: string[] = [];
   if (!(options.ratePerSecond > 0 && options.ratePerSecond <= 1000)) problems.push(`--rate must be between 0 and 1000 events/s, got ${options.ratePerSecond}`);
@@ -104,5 +57,5 @@ export function validateOptions(options: ScenarioOptions, configuredPipelines: r
   for (const name of options.pipelines) {
     if (!configuredPipelines.includes(name)) problems.push(`--pipelines: unknown pipeline "${name}" (configured: ${configuredPipelines.join(', ')})`);
   }
-  if (problems.length > 0) throw new Error(`Invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0) throw new InvalidScenarioOptionsError(problems);
 }

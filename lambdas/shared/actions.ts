@@ -4,13 +4,19 @@
  * producers (the example events, the `load` command, the `npm start` workloads) send the event types it reads.
  *
  * Names with one meaning each: an action's *name* says which built-in action a pipeline runs (`ActionName`);
- * an action's *kind* says how its effect is made idempotent, `transactional` or `external` (`ActionKind` in
- * lambdas/actions/action.ts).
+ * an action's *kind* says how its effect is made idempotent (`ActionKind`, the `kind` of lambdas/actions/action.ts).
  */
 
 /** The actions shipped with the product; each has its Lambda entry in `lambdas/handlers/<name>.ts`. */
 export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
+
+/**
+ * How an action's effect is made idempotent: `transactional` (its whole effect is one state item, written in
+ * the idempotency key's transaction: exactly once) or `external` (the effect leaves DynamoDB: at least once,
+ * duplicates suppressed). See lambdas/actions/action.ts.
+ */
+export type ActionKind = 'transactional' | 'external';
 
 /** Event types the `orders` action reads. */
 export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;

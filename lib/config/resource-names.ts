@@ -14,7 +14,7 @@ export interface PipelineResourceNames {
   readonly stateTableName: string;
   /** Only the `telemetry` action has an alerts topic. */
   readonly alertsTopicName: string;
-  /** Prefix of every alarm of the pipeline: `<prefix><AlarmKind>`. */
+  /** Prefix of every alarm of the pipeline: `<prefix><AlarmKind>` (`alarmName`). */
   readonly alarmNamePrefix: string;
 }
 
@@ -34,4 +34,28 @@ export function pipelineResourceNames(stackName: string, pipelineName: string): 
 /** The stack-wide alarm topic and dashboard. */
 export function stackResourceNames(stackName: string): { alarmTopicName: string; dashboardName: string } {
   return { alarmTopicName: `${stackName}-alarms`, dashboardName: `${stackName}-pipelines` };
+}
+
+/** The alarm kinds of a pipeline; the alarm name is `<alarmNamePrefix><kind>` (lib/constructs/alarm-specs.ts says what each watches). */
+export const AlarmKind = {
+  EventToActionLatencyP99: 'EventToActionLatencyP99',
+  IteratorAge: 'IteratorAge',
+  ConsumerStalled: 'ConsumerStalled',
+  ProcessorErrors: 'ProcessorErrors',
+  ProcessorThrottles: 'ProcessorThrottles',
+  DroppedEvents: 'DroppedEvents',
+  DlqMessagesVisible: 'DlqMessagesVisible',
+  DlqOldestMessageAge: 'DlqOldestMessageAge',
+  PoisonEvents: 'PoisonEvents',
+  StreamWriteThrottled: 'StreamWriteThrottled',
+  PutRecordsThrottled: 'PutRecordsThrottled',
+  StreamReadThrottled: 'StreamReadThrottled',
+  IdempotencyReadThrottled: 'IdempotencyReadThrottled',
+  IdempotencyWriteThrottled: 'IdempotencyWriteThrottled',
+} as const;
+export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
+
+/** The physical name of a pipeline's alarm of `kind`. */
+export function alarmName(names: Pick<PipelineResourceNames, 'alarmNamePrefix'>, kind: AlarmKindName): string {
+  return `${names.alarmNamePrefix}${kind}`;
 }

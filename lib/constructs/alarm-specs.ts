@@ -6,27 +6,11 @@
  * value only known at deploy time, the event source mapping's UUID, is passed in (a token in the stack,
  * a placeholder in the docs).
  */
-import { iteratorAgeThresholdMs, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { AlarmKind, alarmName, iteratorAgeThresholdMs, type AlarmKindName, type PipelineConfig, type PipelineResourceNames } from '../config';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
 
-/** The alarm kinds of a pipeline; the alarm name is `<alarmNamePrefix><kind>`. */
-export const AlarmKind = {
-  EventToActionLatencyP99: 'EventToActionLatencyP99',
-  IteratorAge: 'IteratorAge',
-  ConsumerStalled: 'ConsumerStalled',
-  ProcessorErrors: 'ProcessorErrors',
-  ProcessorThrottles: 'ProcessorThrottles',
-  DroppedEvents: 'DroppedEvents',
-  DlqMessagesVisible: 'DlqMessagesVisible',
-  DlqOldestMessageAge: 'DlqOldestMessageAge',
-  PoisonEvents: 'PoisonEvents',
-  StreamWriteThrottled: 'StreamWriteThrottled',
-  PutRecordsThrottled: 'PutRecordsThrottled',
-  StreamReadThrottled: 'StreamReadThrottled',
-  IdempotencyReadThrottled: 'IdempotencyReadThrottled',
-  IdempotencyWriteThrottled: 'IdempotencyWriteThrottled',
-} as const;
-export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
+// The alarm kinds name the alarms (lib/config/resource-names.ts); the table below gives each its metric.
+export { AlarmKind, type AlarmKindName } from '../config';
 
 /**
  * How CloudWatch treats a period without data. Chosen per alarm, never left to the default: the
@@ -408,7 +392,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
   const { periodSeconds, evaluationPeriods } = pipeline.alarms;
   return rows.map(({ fireOn, ...row }) => ({
     ...row,
-    alarmName: `${names.alarmNamePrefix}${row.kind}`,
+    alarmName: alarmName(names, row.kind),
     periodSeconds,
     evaluationPeriods: fireOn === 'sustainedDespiteLateData' ? evaluationPeriods + LATE_DATA_PERIODS : evaluationPeriods,
     datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,

@@ -11,6 +11,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
+import { TargetStateError } from '../errors';
 
 export interface PipelineMetricTarget {
   readonly pipeline: string;
@@ -93,7 +94,7 @@ export async function calibrateTimeAxis(cloudwatch: CloudWatchClient, timeScale:
     new Date(realMs + 7 * 86_400_000),
   );
   const filedAt = data.get('marker')?.[0]?.at;
-  if (filedAt === undefined) throw new Error('CloudWatch did not return the time-axis marker datum just put');
+  if (filedAt === undefined) throw new TargetStateError('CloudWatch did not return the time-axis marker datum just put');
   // Within two seconds: real time (1 s buckets floor the timestamp).
   if (Math.abs(filedAt - realMs) < 2000) return REAL_TIME;
   // Filed on a simulated axis: s = filedAt + (real - realMs) × scale (to the marker's 1 s bucket).

@@ -12,12 +12,13 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ListTopicsCommand, SubscribeCommand, UnsubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { TargetStateError } from '../errors';
 
 /** The UUIDs of a function's event source mappings. */
 export async function mappingsOf(lambda: LambdaClient, functionName: string): Promise<string[]> {
   const response = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: functionName }));
   const uuids = (response.EventSourceMappings ?? []).map((m) => m.UUID).filter((u): u is string => typeof u === 'string');
-  if (uuids.length === 0) throw new Error(`function ${functionName} has no event source mapping`);
+  if (uuids.length === 0) throw new TargetStateError(`function ${functionName} has no event source mapping`);
   return uuids;
 }
 
@@ -31,7 +32,7 @@ export async function setMappingEnabled(lambda: LambdaClient, uuid: string, enab
   for (;;) {
     const { State } = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
     if (State === want) return;
-    if (Date.now() > deadline) throw new Error(`event source mapping ${uuid} still ${State} ${timeoutMs} ms after asking for ${want}`);
+    if (Date.now() > deadline) throw new TargetStateError(`event source mapping ${uuid} still ${State} ${timeoutMs} ms after asking for ${want}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -44,7 +45,7 @@ export async function warmUp(lambda: LambdaClient, functionName: string, contain
   const payload = new TextEncoder().encode(JSON.stringify({ Records: [] }));
   const results = await Promise.all(Array.from({ length: containers }, () => lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: payload }))));
   const failed = results.find((r) => r.FunctionError);
-  if (failed) throw new Error(`warming ${functionName} failed: ${failed.FunctionError} ${new TextDecoder().decode(failed.Payload)}`);
+  if (failed) throw new TargetStateError(`warming ${functionName} failed: ${failed.FunctionError} ${new TextDecoder().decode(failed.Payload)}`);
 }
 
 export async function topicArnOf(sns: SNSClient, topicName: string): Promise<string> {
@@ -55,7 +56,7 @@ export async function topicArnOf(sns: SNSClient, topicName: string): Promise<str
     if (match?.TopicArn) return match.TopicArn;
     token = page.NextToken;
   } while (token);
-  throw new Error(`SNS topic ${topicName} not found`);
+  throw new TargetStateError(`SNS topic ${topicName} not found`);
 }
 
 export interface TopicTap {
@@ -70,10 +71,10 @@ export interface TopicTap {
  */
 export async function tapTopic(sns: SNSClient, sqs: SQSClient, topicArn: string, queueName: string): Promise<TopicTap> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
-  if (!QueueUrl) throw new Error(`could not create queue ${queueName}`);
+  if (!QueueUrl) throw new TargetStateError(`could not create queue ${queueName}`);
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = Attributes?.QueueArn;
-  if (!queueArn) throw new Error(`queue ${queueName} has no ARN`);
+  if (!queueArn) throw new TargetStateError(`queue ${queueName} has no ARN`);
   // On AWS the queue must let the topic send to it; emulators ignore the policy, AWS requires it.
   await sqs.send(
     new SetQueueAttributesCommand({

@@ -2,9 +2,8 @@
  * Reads what the pipeline did, through the public AWS APIs only (DynamoDB Scan, SQS ReceiveMessage),
  * so the reconciliation judges the same data an operator would see on AWS.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { OnFailureRecord as ClientOnFailureRecord } from '../../client/operations/dlq-messages';
 import { deleteMessages, peekAll, receiveMessages } from '../../client/operations/dlq-queue';
 import { safeText } from '../../client/operations/render';
@@ -13,21 +12,6 @@ import type { OnFailureRecord } from '../judge/reconcile-pipeline';
 
 /** Long enough that one read of the whole queue sees each message once. */
 const READ_VISIBILITY_SECONDS = 60;
-
-export interface ObserveClients {
-  readonly dynamodb: DynamoDBDocumentClient;
-  readonly sqs: SQSClient;
-}
-
-/** Clients from the standard configuration chain (the local target's AWS_ENDPOINT_URL_* or AWS itself). */
-export function createObserveClients(): ObserveClients {
-  return { dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({})), sqs: new SQSClient({}) };
-}
-
-export function destroyObserveClients(clients: ObserveClients): void {
-  clients.dynamodb.destroy();
-  clients.sqs.destroy();
-}
 
 /** Every item of a table whose `pk` starts with `prefix` (a scan: the run's keys are spread over the table). */
 export async function scanByPrefix(client: DynamoDBDocumentClient, tableName: string, prefix: string): Promise<Record<string, unknown>[]> {

@@ -4,8 +4,15 @@
  */
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import type { RecordOutcome } from '../../client';
-import type { Injection } from '../workloads/workload';
 import type { PoisonKind, PoisonRecord } from '../workloads/poison-records';
+
+/**
+ * How an injected event is marked (../workloads/workload.ts INJECTIONS):
+ *  - `duplicate`: the same event (same source and id) put again, as a producer retry would;
+ *  - `out-of-order`: put right after a newer event of the same key;
+ *  - `late`: put seconds after newer events of the same key were put.
+ */
+export type Injection = 'duplicate' | 'out-of-order' | 'late';
 
 export interface LedgerEvent {
   readonly pipeline: string;

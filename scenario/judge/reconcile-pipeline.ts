@@ -1,22 +1,20 @@
 /**
  * The reconciliation: what the producer put (the ledger) against what the pipeline did (idempotency
- * keys, state items, alerts, dead-letter queue), event by event. Pure: the readers in ./observe.ts
- * fetch the observations with the AWS SDK; this module only judges them.
+ * keys, dead-letter queue, and the entities its action keeps), event by event. Pure: the readers in
+ * ../aws/stores.ts fetch the observations with the AWS SDK; this module only judges them.
  *
  * Rules:
  *  - every distinct valid event has a COMPLETED idempotency key and is not dead-lettered (else: lost);
- *  - `orders`: per order, the state item's count of applied events (written by the action in the same
- *    transaction as the idempotency keys) equals the number of events that should have changed it
- *    (newer than everything put before them for that order); more means an event was applied twice,
- *    fewer that an effect was lost; the stored status is the newest event's. The item's `version`
- *    cannot serve: the processor folds a batch's events on one order into one write;
- *  - `telemetry`: exactly one alert per device and breached metric (all breaches of a run fall in one
- *    incident window), none for devices that never breached;
+ *  - the entities the action keeps (an order's state, an incident's alert) are judged by the pipeline's
+ *    workload (../workloads/<action>.ts): one check per entity;
  *  - every poison record is in the DLQ with a reason, matched by shard and sequence number.
  */
 import { PoisonReason as PoisonReasons, type PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
+import { IdempotencyStatus } from '../../lambdas/shared/tables';
+import type { ActionName } from '../../lib/config';
 import type { LedgerEvent, LedgerPoison } from './ledger';
 import type { PoisonKind } from '../workloads/poison-records';
+import type { ActionKind } from '../../lambdas/shared/actions';
 
 /** An event source mapping on-failure record (metadata only). */
 export interface OnFailureRecord {
@@ -27,20 +25,6 @@ export interface OnFailureRecord {
   readonly batchSize: number;
 }
 
-export interface StateItemObservation {
-  readonly pk: string;
-  readonly status?: string;
-  /** The event that set the current state. */
-  readonly eventId?: string;
-  /** Events applied to the item, when the action counts them (undefined: it does not). */
-  readonly appliedEvents?: number;
-}
-
-export interface AlertObservation {
-  readonly deviceId: string;
-  readonly metric: string;
-}
-
 export interface PipelineObservations {
   /** Idempotency storage key → status. */
   readonly idempotency: ReadonlyMap<string, string>;
@@ -48,13 +32,7 @@ export interface PipelineObservations {
   readonly onFailure: readonly OnFailureRecord[];
   /** DLQ bodies that are neither (reported, never ignored). */
   readonly unreadableDlqMessages: readonly string[];
-  /** `orders`: state items by pk. */
-  readonly state?: ReadonlyMap<string, StateItemObservation>;
-  /** `telemetry`: alerts received from the alerts topic. */
-  readonly alerts?: readonly AlertObservation[];
 }
-
-export type ActionKind = 'orders' | 'telemetry' | 'other';
 
 /** How the pipeline should have treated an event, from the order the producer put them in. */
 export type Expected = 'applied' | 'stale' | 'processed';
@@ -96,7 +74,7 @@ export interface EntityCheck {
 
 export interface PipelineReconciliation {
   readonly pipeline: string;
-  readonly action: ActionKind;
+  readonly action: ActionName;
   readonly counts: {
     /** Distinct valid events put. */
     readonly events: number;
@@ -127,34 +105,33 @@ export interface PipelineReconciliation {
   readonly caveats: readonly string[];
 }
 
-export interface ReconcileInput {
+export interface ReconcileOptions {
   readonly pipeline: string;
-  readonly action: ActionKind;
+  readonly action: ActionName;
   readonly events: readonly LedgerEvent[];
   readonly poison: readonly LedgerPoison[];
   readonly observed: PipelineObservations;
-  /** The idempotency table's key for an event (the processor's storageKey rule). */
+  /** The idempotency table's key for an event (lambdas/shared/tables.ts `idempotencyStorageKey`). */
   readonly storageKey: (idempotencyKey: string) => string;
-  /** `telemetry`: which metrics of a reading breach the configured limits. */
-  readonly breachedMetrics?: (event: LedgerEvent) => readonly string[];
+  /** The workload's judge of this round: how events are expected to be treated, and the entity checks. */
+  readonly judge: PipelineJudge;
   /**
    * Events the processor reports as processed or stale (CloudWatch EventsProcessed + EventsStale) for
    * this run's pipeline; lets an external action's left-over claims count as done when every event was.
    */
   readonly processedByMetrics?: number;
-  /** `orders`: the status an event sets. */
-  readonly statusOf?: (event: LedgerEvent) => string | undefined;
 }
 
-interface Distinct {
+/** A distinct event (first put), with its duplicates counted and its expected treatment. */
+export interface DistinctEvent {
   readonly first: LedgerEvent;
   duplicates: number;
   expected: Expected;
 }
 
 /** Distinct events in put order, with their duplicates counted and their expected treatment. */
-function distinctEvents(events: readonly LedgerEvent[], action: ActionKind): Distinct[] {
-  const byKey = new Map<string, Distinct>();
+function distinctEvents(events: readonly LedgerEvent[], ordering: PipelineJudge['ordering']): DistinctEvent[] {
+  const byKey = new Map<string, DistinctEvent>();
   const newestBySubject = new Map<string, number>();
   const ordered = [...events].filter((e) => e.outcome?.ok === true).sort((a, b) => a.sendIndex - b.sendIndex);
   for (const entry of ordered) {
@@ -164,7 +141,7 @@ function distinctEvents(events: readonly LedgerEvent[], action: ActionKind): Dis
       continue;
     }
     let expected: Expected = 'processed';
-    if (action === 'orders') {
+    if (ordering === 'newest-wins') {
       const subject = entry.event.subject ?? entry.event.id;
       const time = Date.parse(entry.event.time ?? '');
       const newest = newestBySubject.get(subject) ?? -Infinity;
@@ -188,10 +165,10 @@ function onFailureFor(observed: PipelineObservations, entry: LedgerEvent | Ledge
   return observed.onFailure.find((r) => covers(r, outcome.shardId, outcome.sequenceNumber));
 }
 
-export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation {
-  const { observed, action } = input;
+export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliation {
+  const { observed, judge } = input;
   const problems: string[] = [];
-  const distinct = distinctEvents(input.events, action);
+  const distinct = distinctEvents(input.events, judge.ordering);
   const notPut = input.events.filter((e) => e.outcome !== undefined && !e.outcome.ok);
   for (const e of notPut) problems.push(`event ${e.event.id} was never accepted by Kinesis: ${e.outcome?.ok === false ? e.outcome.reason : ''}`);
 
@@ -201,9 +178,9 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     const injected = [...(first.injected && first.injected !== 'duplicate' ? [first.injected] : []), ...(duplicates > 0 ? [`duplicate×${duplicates}`] : [])];
     const observedText = [status ? `key ${status}` : 'no key', failure ? `DLQ ${failure.condition}` : ''].filter(Boolean).join(', ');
     let verdict: Verdict;
-    if (status === 'COMPLETED') verdict = 'ok';
+    if (status === IdempotencyStatus.Completed) verdict = 'ok';
     else if (failure) verdict = 'dead-lettered';
-    else if (status !== undefined) verdict = action === 'telemetry' && (input.processedByMetrics ?? 0) >= distinct.length ? 'unrecorded' : 'pending';
+    else if (status !== undefined) verdict = judge.actionKind === 'external' && (input.processedByMetrics ?? 0) >= distinct.length ? 'unrecorded' : 'pending';
     else verdict = 'lost';
     return { id: first.event.id, subject: first.event.subject ?? first.event.id, injected, expected, observed: observedText, verdict };
   });
@@ -211,7 +188,8 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     problems.push(`event ${row.id} (${row.subject}) ${row.verdict}: ${row.observed}`);
   }
 
-  const entities = action === 'orders' ? checkOrders(input, distinct) : action === 'telemetry' ? checkAlerts(input, distinct) : [];
+  const judgement = judge.judge(distinct);
+  const entities = judgement.checks;
   for (const check of entities.filter((c) => !c.ok)) problems.push(`${check.entity}: expected ${check.expected}, found ${check.observed}`);
   const twice = entities.filter((c) => !c.ok && c.observed.includes('more')).length;
 
@@ -233,13 +211,7 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
     problems.push(`the event source mapping gave up a batch (${record.condition}) on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber}, covering ${covered} record(s) of this run`);
   }
 
-  const caveats: string[] = [];
-  if (action === 'orders' && [...(observed.state?.values() ?? [])].some((item) => item.appliedEvents === undefined)) {
-    caveats.push(
-      'the orders state items keep no count of applied events, so a second application of an order\'s newest event would leave no trace; ' +
-        'exactly-once is checked through the idempotency keys (written in the same transaction as the state) and the final state of every order',
-    );
-  }
+  const caveats: string[] = [...judgement.caveats];
   const unrecorded = rows.filter((r) => r.verdict === 'unrecorded').length;
   if (unrecorded > 0) {
     caveats.push(
@@ -247,10 +219,9 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
         'The processor documents this at-least-once window of external actions: a redelivery before the lease ends is refused, one after it would run the action again',
     );
   }
-  const alertsExpected = action === 'telemetry' ? entities.filter((c) => c.expected === '1 alert').length : undefined;
   return {
     pipeline: input.pipeline,
-    action,
+    action: input.action,
     counts: {
       events: distinct.length,
       duplicatesInjected: input.events.filter((e) => e.injected === 'duplicate').length,
@@ -265,8 +236,8 @@ export function reconcilePipeline(input: ReconcileInput): PipelineReconciliation
       poisonPut: input.poison.length,
       poisonInDlq: poisonRows.filter((r) => r.ok).length,
       batchesGivenUp: observed.onFailure.length,
-      alertsExpected,
-      alertsReceived: action === 'telemetry' ? (observed.alerts?.length ?? 0) : undefined,
+      alertsExpected: judgement.alerts?.expected,
+      alertsReceived: judgement.alerts?.received,
     },
     events: rows,
     poison: poisonRows,
@@ -300,64 +271,39 @@ function reconcilePoison(p: LedgerPoison, observed: PipelineObservations): Poiso
   return { ...base, reason: message.reason, error: message.error, ok: sameBytes && rightReason && message.error.length > 0 };
 }
 
-/** Orders: per order, version = writes expected, status = the newest event's. */
-function checkOrders(input: ReconcileInput, distinct: readonly Distinct[]): EntityCheck[] {
-  const state = input.observed.state ?? new Map<string, StateItemObservation>();
-  const bySubject = new Map<string, Distinct[]>();
-  for (const d of distinct) {
-    const subject = d.first.event.subject ?? d.first.event.id;
-    bySubject.set(subject, [...(bySubject.get(subject) ?? []), d]);
-  }
-  const checks: EntityCheck[] = [];
-  for (const [subject, events] of bySubject) {
-    const applied = events.filter((e) => e.expected === 'applied');
-    const newest = applied.at(-1);
-    const expectedStatus = newest ? input.statusOf?.(newest.first) : undefined;
-    const expectedId = newest?.first.event.id;
-    const item = state.get(subject);
-    const stateOk = item?.status === expectedStatus && (item?.eventId === undefined || item.eventId === expectedId);
-    const count = item ? item.appliedEvents : 0;
-    let countText = 'applied count not kept';
-    if (count !== undefined) {
-      countText = `${count} applied`;
-      if (count > applied.length) countText += ' (more: applied twice)';
-      if (count < applied.length) countText += ' (fewer: lost)';
-    }
-    checks.push({
-      entity: `order ${subject}`,
-      expected: `${applied.length} applied, status ${expectedStatus ?? '?'} from ${expectedId ?? '?'}`,
-      observed: `${countText}, status ${item?.status ?? 'none'} from ${item?.eventId ?? '?'}`,
-      ok: (count === undefined || count === applied.length) && stateOk,
-    });
-  }
-  return checks;
-}
-
-/** Telemetry: one alert per device and breached metric, no other alerts. */
-function checkAlerts(input: ReconcileInput, distinct: readonly Distinct[]): EntityCheck[] {
-  const expected = new Set<string>();
-  for (const d of distinct) {
-    for (const metric of input.breachedMetrics?.(d.first) ?? []) expected.add(`${d.first.event.subject ?? ''} ${metric}`);
-  }
-  const received = new Map<string, number>();
-  for (const alert of input.observed.alerts ?? []) {
-    const key = `${alert.deviceId} ${alert.metric}`;
-    received.set(key, (received.get(key) ?? 0) + 1);
-  }
-  const checks: EntityCheck[] = [];
-  for (const key of [...new Set([...expected, ...received.keys()])].sort()) {
-    const want = expected.has(key) ? 1 : 0;
-    const got = received.get(key) ?? 0;
-    const observed = got === want ? `${got} alert${got === 1 ? '' : 's'}` : got > want ? `${got} alerts (more: alerted twice)` : `${got} alerts (fewer: lost)`;
-    checks.push({ entity: `alert ${key}`, expected: want === 1 ? '1 alert' : 'no alert', observed, ok: got === want });
-  }
-  return checks;
-}
-
 export interface Reconciliation {
   readonly pipelines: readonly PipelineReconciliation[];
   /** True when nothing was lost or applied twice and every poison record is in the DLQ. */
   readonly ok: boolean;
+}
+
+/**
+ * What the judge needs from a pipeline's workload (../workloads/<action>.ts): how its events are expected
+ * to be treated, and a check of each entity its action keeps.
+ */
+
+/** What the judge makes of one pipeline's entities in one round: a check per entity, and the limits of the evidence. */
+export interface EntityJudgement {
+  readonly checks: readonly EntityCheck[];
+  readonly caveats: readonly string[];
+  /** Alerting actions: incidents that must raise one alert each, and alerts received. */
+  readonly alerts?: { readonly expected: number; readonly received: number };
+}
+
+/** How the judge treats one pipeline's events, given what its action left behind this round. */
+export interface PipelineJudge {
+  /**
+   * `newest-wins`: an event older than one put before it for the same subject must be kept out (stale);
+   * `every-event`: every event is processed.
+   */
+  readonly ordering: 'newest-wins' | 'every-event';
+  /**
+   * `external` actions complete their idempotency key after the effect: a key left IN_PROGRESS while the
+   * pipeline reports every event processed is an effect whose completion went unrecorded, not a loss.
+   */
+  readonly actionKind: ActionKind;
+  /** Checks the entities the action keeps (state items, alerts) against the distinct events put. */
+  judge(distinct: readonly DistinctEvent[]): EntityJudgement;
 }
 
 export function combine(pipelines: readonly PipelineReconciliation[]): Reconciliation {

@@ -1,47 +1,43 @@
 /**
- * The scenario's timeline as one-shot steps (outage starts and ends), handed out as their time comes.
+ * The planned steps' actions, handed out as their time comes: `due(elapsed)` once each, and at the end
+ * `remaining()`, the closing actions of steps that started but did not finish (an aborted run, or a
+ * window reaching past the load), so no outage is left open.
  */
-import type { Timeline } from '../options';
+import type { StepDefinition, TimedAction } from './step';
 
-export interface StepActions {
-  consumerOutageStart(): Promise<void>;
-  consumerOutageEnd(): Promise<void>;
-  dynamodbOutageStart(): Promise<void>;
-  dynamodbOutageEnd(): Promise<void>;
+/** A step as planned for this run: its actions in order. */
+export interface PlannedStep {
+  readonly name: string;
+  readonly actions: readonly TimedAction[];
+  readonly unavailable?: StepDefinition['unavailable'];
 }
 
-export interface ScheduledStep {
-  /** Steps of one window run in order, on their own chain. */
-  readonly window: string;
-  readonly atMs: number;
-  readonly run: () => Promise<void>;
-  /** For an end: the index of its start. */
-  readonly endOf?: number;
+export interface ScheduledAction {
+  /** The step it belongs to: a step's actions run in order on their own chain. */
+  readonly step: string;
+  readonly action: TimedAction;
 }
 
-/** The timeline as one-shot steps: `due(elapsed)` hands out those whose time came, once each. */
-export function scheduleSteps(timeline: Timeline, actions: StepActions) {
-  const steps: ScheduledStep[] = [];
-  if (timeline.consumerOutage) {
-    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.startMs, run: actions.consumerOutageStart });
-    steps.push({ window: 'consumer', atMs: timeline.consumerOutage.endMs, run: actions.consumerOutageEnd, endOf: steps.length - 1 });
-  }
-  if (timeline.dynamodbOutage) {
-    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.startMs, run: actions.dynamodbOutageStart });
-    steps.push({ window: 'dynamodb', atMs: timeline.dynamodbOutage.endMs, run: actions.dynamodbOutageEnd, endOf: steps.length - 1 });
-  }
-  const done = new Set<number>();
+export function scheduleSteps(steps: readonly PlannedStep[]) {
+  const entries = steps.flatMap((step) => step.actions.map((action) => ({ step: step.name, action, done: false })));
+  const started = new Set<string>();
   return {
-    due(elapsedMs: number): ScheduledStep[] {
-      return steps.filter((s, i) => {
-        if (done.has(i) || s.atMs > elapsedMs) return false;
-        done.add(i);
-        return true;
-      });
+    due(elapsedMs: number): ScheduledAction[] {
+      return entries
+        .filter((e) => !e.done && e.action.atMs <= elapsedMs)
+        .map((e) => {
+          e.done = true;
+          started.add(e.step);
+          return { step: e.step, action: e.action };
+        });
     },
-    /** The ends of windows that were started but not ended. */
-    remaining(): ScheduledStep[] {
-      return steps.filter((s, i) => !done.has(i) && s.endOf !== undefined && done.has(s.endOf));
+    remaining(): ScheduledAction[] {
+      return entries
+        .filter((e) => !e.done && e.action.closing === true && started.has(e.step))
+        .map((e) => {
+          e.done = true;
+          return { step: e.step, action: e.action };
+        });
     },
   };
 }

@@ -3,14 +3,11 @@
  */
 import type { AlarmTransition, PipelineSeries } from '../aws/cloudwatch';
 import type { ScenarioOptions } from '../options';
+import type { ExecutedWindow } from '../run-log';
+
+export type { ExecutedWindow } from '../run-log';
 import type { PipelineReconciliation, Reconciliation } from '../judge/reconcile-pipeline';
 
-/** A step window as it really happened (epoch ms); `endAt` undefined if the run stopped inside it. */
-export interface ExecutedWindow {
-  readonly label: string;
-  readonly startAt: number;
-  readonly endAt?: number;
-}
 
 /** How an alarm answered the consumer outage. */
 export interface AlarmOutcome {

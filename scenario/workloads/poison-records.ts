@@ -3,6 +3,7 @@
  * back. Each must end in the DLQ with its reason, and none may block its shard.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
+import { sourcePrefix } from './events';
 
 export type PoisonKind = 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
 export const POISON_KINDS: readonly PoisonKind[] = ['not-json', 'invalid-envelope', 'unknown-type', 'invalid-data'];
@@ -25,7 +26,7 @@ export function poisonRecord(kind: PoisonKind, pipeline: string, runId: string, 
   const base: CloudEvent = {
     specversion: '1.0',
     id,
-    source: `/stream-pipeline/scenario/${runId}/${pipeline}`,
+    source: `${sourcePrefix(runId)}${pipeline}`,
     type: validType,
     subject: partitionKey,
     time: new Date().toISOString(),

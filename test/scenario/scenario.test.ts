@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../scenario/options';
-import { runScenario, type ScenarioResult } from '../../scenario/run';
+import { DEFAULT_OPTIONS, runScenario, type ScenarioOptions, type ScenarioResult } from '../../scenario';
 
 const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,

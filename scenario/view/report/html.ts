@@ -6,10 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReportData } from '../summary';
 import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
+import { SCENARIO_STEPS } from '../../steps';
+import { workloadFor } from '../../workloads';
 import { escapeXml as esc, lineChart, stateTimeline, type Band, type StateRow } from './svg';
 
-const WINDOW_COLORS: Readonly<Record<string, string>> = { 'consumer outage': '#e07b00', 'DynamoDB outage': '#7b3fbf' };
-const windowColor = (label: string): string => WINDOW_COLORS[label] ?? '#888';
+/** Each step's window in its own colour (steps/<step>.ts). */
+const windowColor = (label: string): string => SCENARIO_STEPS.find((s) => s.window?.label === label)?.window?.color ?? '#888';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:960px;color:#1d2330;padding:0 12px}
@@ -108,7 +110,7 @@ function pipelineDetails(p: PipelineReconciliation): string {
     list.map((e) => `<tr><td>${esc(e.entity)}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}</td><td class="${e.ok ? 'good' : 'bad'}">${e.ok ? 'ok' : 'MISMATCH'}</td></tr>`).join('\n');
   const entityHead = '<tr><th>checked</th><th>expected</th><th>found</th><th></th></tr>';
   if (badEntities.length > 0) parts.push(`<table>${entityHead}${entityRows(badEntities)}</table>`);
-  parts.push(`<details><summary>all ${p.entities.length} ${p.action === 'orders' ? 'orders' : 'alert'} checks (${badEntities.length} mismatched)</summary><table>${entityHead}${entityRows(p.entities)}</table></details>`);
+  parts.push(`<details><summary>all ${p.entities.length} ${workloadFor(p.action)?.entityLabel ?? 'entity'} checks (${badEntities.length} mismatched)</summary><table>${entityHead}${entityRows(p.entities)}</table></details>`);
   const eventRows = (list: typeof p.events): string =>
     list
       .map(
