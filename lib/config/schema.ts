@@ -223,18 +223,29 @@ export type PipelinesConfigInput = z.input<typeof configSchema>;
 export type PipelinesConfig = z.output<typeof configSchema>;
 export type PipelineConfig = z.output<typeof pipelineSchema>;
 
+/** Base of every error the configuration raises (as Powertools' BatchProcessingError for its area). */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid pipeline configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 
-/** Validates a configuration and fills in defaults; throws ConfigError listing every problem. */
+/** The configuration breaks a rule: every problem, each naming the pipeline and the field. */
+export class InvalidConfigError extends ConfigError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid pipeline configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A pipeline name the configuration does not declare (a CLI `--pipeline`, an `npm start --pipelines`). */
+export class UnknownPipelineError extends ConfigError {}
+
+/** Validates a configuration and fills in defaults; throws InvalidConfigError listing every problem. */
 export function parseConfig(input: unknown): PipelinesConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+    throw new InvalidConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
 }

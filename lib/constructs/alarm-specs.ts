@@ -71,7 +71,7 @@ export type MathAlarmSpec = AlarmSpecCommon & { readonly math: MetricMath };
 export type AlarmSpec = MetricAlarmSpec | MathAlarmSpec;
 
 /** What the alarm table needs to know about one deployed pipeline. */
-export interface AlarmSpecInput {
+export interface AlarmSpecOptions {
   readonly pipeline: PipelineConfig;
   readonly names: PipelineResourceNames;
   /** The Kinesis event source mapping's UUID (a CloudFormation token in the stack). */
@@ -98,7 +98,7 @@ type Row = DistributiveOmit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluati
 };
 
 /** The table of alarms for one pipeline, in the order they appear on the dashboard and in the docs. */
-export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: AlarmSpecInput): AlarmSpec[] {
+export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: AlarmSpecOptions): AlarmSpec[] {
   const p = pipeline.name;
   const pipelineDims = { [PIPELINE_DIMENSION]: p };
   const functionDims = { FunctionName: names.functionName };
