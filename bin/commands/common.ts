@@ -44,7 +44,7 @@ export interface Target {
   readonly streamName: string;
 }
 
-/** Resolves --pipeline (physical names from lib/config/names.ts) or --stream. */
+/** Resolves --pipeline (physical names from lib/config/resource-names.ts) or --stream. */
 export function resolveStream(options: TargetOptions): Target {
   const config = loadConfig();
   if (!options.pipeline && !options.stream) throw new UsageError(`say which stream: --pipeline <${config.pipelines.map((p) => p.name).join('|')}> or --stream <name>`);
