@@ -219,4 +219,20 @@ describe('LocalStack parity: TestKinesisSource (mapping API and delivery)', { co
         message: "1 validation error detected: Value 'invalid' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]",
       });
     }));
+
+  it('test_kinesis_lambda_forward_chain (tests/aws/test_integration.py, skipped by LocalStack as flaky): stream 1 → function 1 → stream 2 → function 2', () =>
+    withResources(async (r) => {
+      const [first, second] = [await r.stream(), await r.stream()];
+      const forwarder = await r.recorder({ FORWARD_STREAM: second.name });
+      const receiver = await r.recorder();
+      await r.mapping({ EventSourceArn: first.arn, FunctionName: forwarder.name, StartingPosition: 'TRIM_HORIZON' });
+      await r.mapping({ EventSourceArn: second.arn, FunctionName: receiver.name, StartingPosition: 'TRIM_HORIZON' });
+      const data = JSON.stringify({ test_data: `forward_chain_data_${Date.now()} with 'quotes\\"` });
+      await r.putRecord(first.name, data, 'testId');
+      const [received] = await invocationsOf(target, receiver, 1);
+      assert.equal(received?.event.Records.length, 1);
+      assert.equal(decode(received?.event.Records[0]?.kinesis.data ?? ''), data);
+      assert.equal(received?.event.Records[0]?.kinesis.partitionKey, 'testId');
+      assert.equal(received?.event.Records[0]?.eventSourceARN, second.arn);
+    }));
 });
