@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketObjects, decode, invocationsOf, receiveBodies, Resources, sleep } from './support/resources';
+import { bucketObjects, decode, invocationsOf, receiveBodies, Resources, sleep, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -50,14 +50,7 @@ describe('LocalStack parity: TestKinesisSource (failures) and TestKinesisEventFi
   });
   after(() => target?.stop());
 
-  async function withResources(body: (r: Resources) => Promise<void>): Promise<void> {
-    const resources = new Resources(target);
-    try {
-      await body(resources);
-    } finally {
-      await resources.cleanup();
-    }
-  }
+  const withResources = (body: (r: Resources) => Promise<void>): Promise<void> => run(target, body);
 
   it('test_kinesis_event_source_mapping_with_on_failure_destination_config: one invocation record on SQS after 2 invocations', () =>
     withResources(async (r) => {

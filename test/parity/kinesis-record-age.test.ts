@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, invocationsOf, receiveBodies, Resources } from './support/resources';
+import { decode, invocationsOf, receiveBodies, Resources, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 interface AgeRecord {
@@ -36,14 +36,7 @@ describe('LocalStack parity: TestKinesisSource (MaximumRecordAgeInSeconds)', { c
   });
   after(() => target?.stop());
 
-  async function withResources(body: (r: Resources) => Promise<void>): Promise<void> {
-    const resources = new Resources(target);
-    try {
-      await body(resources);
-    } finally {
-      await resources.cleanup();
-    }
-  }
+  const withResources = (body: (r: Resources) => Promise<void>): Promise<void> => run(target, body);
 
   it('test_kinesis_maximum_record_age_exceeded[expire-while-retrying]: given up as RecordAgeExceeded, counting every invocation made', () =>
     withResources(async (r) => {

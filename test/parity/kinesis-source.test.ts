@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { decode, invocationsOf, Resources, sleep } from './support/resources';
+import { decode, invocationsOf, Resources, sleep, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,15 +21,7 @@ describe('LocalStack parity: TestKinesisSource (mapping API and delivery)', { co
   });
   after(() => target?.stop());
 
-  /** Runs a case with its own resources, cleaned up whatever happens. */
-  async function withResources(body: (r: Resources) => Promise<void>): Promise<void> {
-    const resources = new Resources(target);
-    try {
-      await body(resources);
-    } finally {
-      await resources.cleanup();
-    }
-  }
+  const withResources = (body: (r: Resources) => Promise<void>): Promise<void> => run(target, body);
 
   /** The create response AWS recorded for a Kinesis mapping with default settings (202, Creating, "User action"). */
   function assertCreateResponse(response: Awaited<ReturnType<Resources['mapping']>>, expected: { streamArn: string; functionArn: string; startingPosition: string }): void {

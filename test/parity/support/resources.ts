@@ -150,6 +150,16 @@ export class Resources {
   }
 }
 
+/** Runs one case with its own resources, cleaned up whatever happens. */
+export async function withResources(target: ParityTarget, body: (r: Resources) => Promise<void>): Promise<void> {
+  const resources = new Resources(target);
+  try {
+    await body(resources);
+  } finally {
+    await resources.cleanup();
+  }
+}
+
 /** Receives until `count` messages arrived or the timeout, returning their parsed bodies (and removing nothing). */
 export async function receiveBodies(target: ParityTarget, queueUrl: string, count: number, timeoutMs = 60_000): Promise<unknown[]> {
   const bodies: unknown[] = [];
