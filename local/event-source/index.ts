@@ -1,8 +1,11 @@
 /**
  * Kinesis event source mappings with AWS's semantics, for the embedded local AWS.
  *
- *   const registry = new EventSourceMappingRegistry();
- *   registry.add(new KinesisEventSourceMapping(cfnProperties & { UUID, FunctionName, FunctionArn }, { invoker, kinesis, sqs, sns, sink }));
+ *   const readLimits = new ShardReadLimits({ onThrottled });          // one per target: shards' 5 reads/s
+ *   const make = (props) => new KinesisEventSourceMapping(props, { invoker, kinesis, sqs, sns, s3, sink, readLimits });
+ *   const registry = new EventSourceMappingRegistry(make);
+ *   registry.add(make(cfnProperties & { UUID, FunctionName, FunctionArn }));   // from the template
+ *   await registry.create(apiRequest, log);                                   // CreateEventSourceMapping
  *   await registry.startAll();   ...   await registry.stopAll();
  */
 export { EventSourceMappingRegistry, MappingConflictError, StreamNotFoundError } from './registry';

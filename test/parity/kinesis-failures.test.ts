@@ -43,7 +43,7 @@ function assertRetriesExhausted(record: FailureRecord, expected: { functionArn: 
 
 const RAISE_ERROR = JSON.stringify({ input: 'hello', value: 'world', raise_error: 1 });
 
-describe('LocalStack parity: TestKinesisSource (failures) and TestKinesisEventFiltering', { concurrency: true }, () => {
+describe('LocalStack parity: TestKinesisSource (failures) and TestKinesisEventFiltering', { concurrency: 4 }, () => {
   let target: ParityTarget;
   before(async () => {
     target = await startParityTarget();

@@ -14,7 +14,7 @@ import { startParityTarget, type ParityTarget } from './support/target';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('LocalStack parity: TestKinesisSource (mapping API and delivery)', { concurrency: true }, () => {
+describe('LocalStack parity: TestKinesisSource (mapping API and delivery)', { concurrency: 4 }, () => {
   let target: ParityTarget;
   before(async () => {
     target = await startParityTarget();
