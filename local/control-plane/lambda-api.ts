@@ -102,8 +102,15 @@ export async function handleLambda(options: LambdaApiOptions, request: IncomingM
     if (method === 'GET') return sendJson(response, 200, mapping.describe());
     if (method === 'DELETE') return sendJson(response, 202, options.mappings.delete(uuid, log));
     if (method === 'PUT') {
-      const changes = checkUpdateRequest(parseJsonBody(await readBody(request)));
+      const body = parseJsonBody(await readBody(request));
+      const changes = checkUpdateRequest(body);
       checkFilter(changes.FilterCriteria);
+      if (typeof body.FunctionName === 'string' && body.FunctionName !== '') {
+        // Pointing the mapping at another function is an update like any other (AWS allows it).
+        const fn = lookupFunction(options, body.FunctionName);
+        if (!fn) throw new AwsApiError('InvalidParameterValueException', 'Function does not exist');
+        if (fn.arn !== mapping.config.FunctionArn) Object.assign(changes, { FunctionName: fn.functionName, FunctionArn: fn.arn });
+      }
       const settings = Object.keys(changes).filter((k) => k !== 'Enabled');
       let settling: Promise<void>;
       try {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
   GetFunctionCommand,
   InvokeCommand,
@@ -178,6 +179,23 @@ describe('control plane through the AWS SDK', () => {
     await waitFor('the records after the update', () => invoker.delivered().includes('u5'));
     assert.ok(invoker.calls.slice(before).every((c) => c.data.length <= 2), 'batches of the new BatchSize');
     assert.deepEqual(invoker.delivered().filter((d) => d.startsWith('u')), ['u1', 'u2', 'u3', 'u4', 'u5']);
+    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, FunctionName: 'no-such-function' })), { name: 'InvalidParameterValueException', message: 'Function does not exist' });
+  });
+
+  it('DeleteEventSourceMapping answers 202 Deleting; the mapping is gone and delivers nothing more', async () => {
+    const [summary] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'fixture' }))).EventSourceMappings ?? [];
+    const uuid = summary?.UUID as string;
+    const deleted = await lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+    assert.equal(deleted.$metadata.httpStatusCode, 202);
+    assert.equal(deleted.State, 'Deleting');
+    await assert.rejects(lambda.send(new GetEventSourceMappingCommand({ UUID: uuid })), { name: 'ResourceNotFoundException', message: 'The resource you requested does not exist.' });
+    await assert.rejects(lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid })), { name: 'ResourceNotFoundException' });
+    assert.deepEqual((await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings, []);
+    await sleep(300);
+    const seen = invoker.calls.length;
+    await put(clients.kinesis, stream.name, 'k', 'after-delete');
+    await sleep(500);
+    assert.equal(invoker.calls.length, seen, 'nothing delivered after the delete');
   });
 
   it('PutMetricData then GetMetricData returns the statistics per aligned period, percentiles included', async () => {
