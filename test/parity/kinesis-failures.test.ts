@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketObjects, decode, invocationsOf, receiveBodies, Resources, sleep, withResources as run } from './support/resources';
+import { bucketObjects, decode, invocationsOf, receiveBodies, type Resources, sleep, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

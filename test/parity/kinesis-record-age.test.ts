@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, invocationsOf, receiveBodies, Resources, withResources as run } from './support/resources';
+import { decode, invocationsOf, receiveBodies, type Resources, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 interface AgeRecord {

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { decode, invocationsOf, Resources, sleep, withResources as run } from './support/resources';
+import { decode, invocationsOf, type Resources, sleep, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
