@@ -1,5 +1,5 @@
 /** `plan`: capacity and monthly cost of the configured pipelines for an expected load (lib/plan). Offline. */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { LOAD_PARAMETERS, LoadError, parseLoadValue, parsePipelineSelection, planPipelines, type CostLine, type LoadOverrides, type PipelinePlan, type PipelineSelection, type Plan } from '../../lib/plan';
 import { printJson, printTable, UsageError } from './common';
@@ -25,7 +25,11 @@ export function registerPlan(program: Command): void {
   const command = program
     .command('plan')
     .description('capacity (shards, parallelization, concurrency) and monthly cost of each configured pipeline for an expected load; offline, prices of us-east-1')
-    .option('-p, --pipeline <name[:key=value,...]>', 'plan this pipeline (repeatable), with its own load, e.g. orders:peak=2000,consumer=efo (default: every pipeline)', (text, all: PipelineSelection[]) => [...all, asUsage(() => parsePipelineSelection(text))], [])
+    .addOption(
+      new Option('-p, --pipeline <name[:key=value,...]>', 'plan this pipeline (repeatable), with its own load, e.g. orders:peak=2000,consumer=efo')
+        .argParser((text: string, all: PipelineSelection[]) => [...all, asUsage(() => parsePipelineSelection(text))])
+        .default([], 'every pipeline'),
+    )
     .option('--json', 'print JSON');
   for (const parameter of LOAD_PARAMETERS) {
     command.option(`--${parameter.key} <value>`, `${parameter.description} (default: ${parameter.defaultText})`, (text: string) => asUsage(() => parseLoadValue(parameter.key, text)));

@@ -37,6 +37,9 @@ export class LoadError extends Error {
 
 type Parse = (text: string, key: string) => number | ConsumerModeName;
 
+/** Without a mean, the month averages this share of the peak. */
+export const DEFAULT_MEAN_SHARE = 0.2;
+
 const number =
   (check: (n: number) => boolean, what: string): Parse =>
   (text, key) => {
@@ -67,9 +70,9 @@ export interface LoadParameter {
 
 export const LOAD_PARAMETERS: readonly LoadParameter[] = [
   { key: 'peak', field: 'peakEventsPerSecond', description: 'peak events/s', defaultText: '100', parse: nonNegative },
-  { key: 'mean', field: 'meanEventsPerSecond', description: 'mean events/s over the month', defaultText: '20', parse: nonNegative },
+  { key: 'mean', field: 'meanEventsPerSecond', description: 'mean events/s over the month', defaultText: `${DEFAULT_MEAN_SHARE * 100}% of the peak`, parse: nonNegative },
   { key: 'record-bytes', field: 'recordBytes', description: 'average record size in bytes', defaultText: '512', parse: wholeBytes },
-  { key: 'retention-hours', field: 'retentionHours', description: 'stream retention in hours', defaultText: "the pipeline's (stream.retentionHours)", parse: retention },
+  { key: 'retention-hours', field: 'retentionHours', description: 'stream retention in hours', defaultText: "the pipeline's stream.retentionHours", parse: retention },
   { key: 'consumer', field: 'consumer', description: 'consumer mode: polling (shared throughput) or efo (enhanced fan-out)', defaultText: 'polling', parse: consumer },
   { key: 'duplicates', field: 'duplicateFraction', description: 'share of records that are duplicates', defaultText: '0.01', parse: fraction },
   { key: 'poison', field: 'poisonFraction', description: 'share of records that are poison (dead-lettered)', defaultText: '0', parse: fraction },
@@ -79,14 +82,16 @@ export const LOAD_PARAMETERS: readonly LoadParameter[] = [
 ];
 
 /** Parsed values by field: what the command line gave, for all pipelines or for one. */
-export type LoadOverrides = Partial<Record<keyof Load, number | ConsumerModeName>>;
+export type LoadOverrides = Partial<Load>;
 
 /** The load of a pipeline: its own settings and the defaults, then the global options, then its overrides. */
 export function resolveLoad(pipeline: PipelineConfig, ...overrides: readonly LoadOverrides[]): Load {
+  const given: LoadOverrides = Object.assign({}, ...overrides);
+  const peak = given.peakEventsPerSecond ?? 100;
   const load: Load = Object.assign(
     {
-      peakEventsPerSecond: 100,
-      meanEventsPerSecond: 20,
+      peakEventsPerSecond: peak,
+      meanEventsPerSecond: peak * DEFAULT_MEAN_SHARE,
       recordBytes: 512,
       retentionHours: pipeline.stream.retentionHours,
       consumer: 'polling',
@@ -96,7 +101,7 @@ export function resolveLoad(pipeline: PipelineConfig, ...overrides: readonly Loa
       msPerRecord: processingTime(pipeline.action).freshMsPerRecord,
       breachFraction: 0.01,
     } satisfies Load,
-    ...overrides,
+    given,
   );
   if (load.meanEventsPerSecond > load.peakEventsPerSecond) {
     throw new LoadError(`${pipeline.name}: the mean (${load.meanEventsPerSecond} events/s) is above the peak (${load.peakEventsPerSecond} events/s)`);
@@ -111,7 +116,8 @@ export function resolveLoad(pipeline: PipelineConfig, ...overrides: readonly Loa
 export function parseLoadValue(key: string, text: string): LoadOverrides {
   const parameter = LOAD_PARAMETERS.find((p) => p.key === key);
   if (!parameter) throw new LoadError(`unknown load parameter "${key}" (known: ${LOAD_PARAMETERS.map((p) => p.key).join(', ')})`);
-  return { [parameter.field]: parameter.parse(text, key) };
+  // Each parameter's parser returns its field's type (the consumer parser the mode name, the others numbers).
+  return { [parameter.field]: parameter.parse(text, key) } as LoadOverrides;
 }
 
 /** A `--pipeline` value: `orders` or `orders:peak=2000,consumer=efo`. */

@@ -16,7 +16,7 @@ import {
   type Capacity,
 } from './capacity';
 import { GB, HOURS_PER_MONTH, IDEMPOTENCY_ITEM_BYTES, pipelineCosts, sharedCosts, total, type CostLine, type Usage } from './costs';
-import { resolveLoad, type Load, type LoadOverrides, type PipelineSelection } from './load';
+import { LoadError, resolveLoad, type Load, type LoadOverrides, type PipelineSelection } from './load';
 import { PRICE_TABLE } from './prices';
 import { BENCHMARK, CONSUMER_MODES, LOG_BYTES } from './processor-figures';
 
@@ -125,6 +125,8 @@ export function planPipeline(config: PipelinesConfig, pipeline: PipelineConfig, 
 
 export function planPipelines(config: PipelinesConfig, request: PlanRequest = {}): Plan {
   const selections = request.pipelines && request.pipelines.length > 0 ? request.pipelines : config.pipelines.map((p) => ({ name: p.name, overrides: {} }));
+  const twice = selections.find((s, i) => selections.findIndex((t) => t.name === s.name) !== i);
+  if (twice) throw new LoadError(`--pipeline ${twice.name} is given twice: put all of its overrides in one, e.g. ${twice.name}:peak=2000,mean=400`);
   const pipelines = selections.map((s) => planPipeline(config, findPipeline(config, s.name), request.load ?? {}, s.overrides));
   const shared = sharedCosts();
   const concurrency = pipelines.reduce((sum, p) => sum + p.capacity.concurrency, 0);

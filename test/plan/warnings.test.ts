@@ -82,4 +82,7 @@ test('load parameters and --pipeline overrides are parsed strictly', () => {
   const config = parseConfig({ stackName: 'Warn', pipelines: [{ name: 'p', description: 'x', action: 'noop' }] });
   assert.throws(() => planPipeline(config, config.pipelines[0]!, { peakEventsPerSecond: 10, meanEventsPerSecond: 20 }), /mean .* is above the peak/);
   assert.throws(() => planPipeline(config, config.pipelines[0]!, { duplicateFraction: 0.6, poisonFraction: 0.5 }), /more than every record/);
+  assert.throws(() => planPipelines(config, { pipelines: [parsePipelineSelection('p'), parsePipelineSelection('p:peak=5')] }), /given twice/);
+  // Without a mean, the month averages 20% of the peak: peak 10 → mean 2 (so a low peak alone is never below the mean).
+  assert.equal(planPipeline(config, config.pipelines[0]!, { peakEventsPerSecond: 10 }).load.meanEventsPerSecond, 2);
 });
