@@ -1,6 +1,8 @@
 /** `stream-pipeline plan` end to end: the installed bin, the repository's configuration, text and --json. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import type { Plan } from '../../lib/plan';
 import { jsonOf, runCli } from './support/run-cli';
@@ -51,4 +53,16 @@ test('bad load options fail with a message and exit code 1, before printing a pl
     assert.equal(run.stdout, '', args.join(' '));
     assert.match(run.stderr, /^error: /m, args.join(' '));
   }
+});
+
+test("the README's example plan is what `plan` prints for the configured pipelines today", async () => {
+  const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+  const section = readme.indexOf('The default pipelines at the default load');
+  assert.ok(section > 0, 'README section "Capacity and cost plan" with its example');
+  const start = readme.indexOf('```text\n', section) + '```text\n'.length;
+  const example = readme.slice(start, readme.indexOf('\n```', start));
+  const run = await runCli(['plan']);
+  assert.equal(run.code, 0, run.stderr);
+  const printed = run.stdout.slice(0, run.stdout.indexOf('\n\nAssumptions:'));
+  assert.equal(example, printed, 'the configuration or the prices changed: paste the output of `npx stream-pipeline plan` (up to "Assumptions:") into the README example');
 });
