@@ -11,6 +11,7 @@ import { registerAlarms } from './commands/alarms';
 import { UsageError } from './commands/common';
 import { registerDlq } from './commands/dlq';
 import { registerLoad } from './commands/load';
+import { registerPlan } from './commands/plan';
 import { registerPut } from './commands/put';
 import { registerTail } from './commands/tail';
 
@@ -35,6 +36,7 @@ From an alarm to a replayed DLQ:
   registerTail(program);
   registerDlq(program);
   registerAlarms(program);
+  registerPlan(program);
   return program;
 }
 

@@ -10,6 +10,8 @@ export interface EmulatorEndpoints {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
+  /** S3 (fauxqs serves it beside SQS and SNS); on-failure destinations in buckets need it. */
+  readonly s3?: string;
 }
 
 /** What one synchronous invocation of a local function returned. */
@@ -50,6 +52,11 @@ export interface MetricSink {
 
 /** Options of `startLocalAws()` (local/index.ts), the one entry point of the embedded local AWS. */
 export interface LocalAwsOptions {
+  /**
+   * Deploy the synthesized stack. Default true. False starts an empty target (emulators, Lambda runtime,
+   * control plane) whose functions and mappings are created through the Lambda API, as on LocalStack.
+   */
+  readonly deploy?: boolean;
   /** Cloud assembly folder to deploy from. Default `cdk.out`. */
   readonly cdkOut?: string;
   /**

@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
@@ -13,10 +14,11 @@ import { createKinesisClient } from '../sdk/clients';
 import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamMetricsSampler } from './cloudwatch';
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
 import { startControlPlane } from './control-plane';
-import { deployStack, type DeployClients, type DeployedStack } from './deploy';
+import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
 import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, type FaultProxy } from './emulators';
-import { EventSourceMappingRegistry, KinesisEventSourceMapping } from './event-source';
+import { EventSourceMappingRegistry, KinesisEventSourceMapping, readThrottled, ShardReadLimits } from './event-source';
 import { LambdaRuntime } from './runtime';
+import { unpackZip } from './runtime/function-code';
 
 export type { LocalAws, LocalAwsOptions, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
 export { emulatorEndpointsFromEnv, startEmulators, type RunningEmulators } from './emulators';
@@ -86,21 +88,46 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const clients = sdkClients(endpoints);
     cleanups.push(() => Object.values(clients).forEach((c) => c.destroy()));
 
-    const deployed = await deployStack({
-      cdkOut: options.cdkOut ?? 'cdk.out',
-      stackName: options.stackName,
-      clients,
-      region: LOCAL_REGION,
-      account: LOCAL_ACCOUNT,
-      resourceNameSuffix: options.resourceNameSuffix,
-      log: say,
-    });
+    const deployed =
+      options.deploy === false
+        ? emptyDeployment()
+        : await deployStack({
+            cdkOut: options.cdkOut ?? 'cdk.out',
+            stackName: options.stackName,
+            clients,
+            region: LOCAL_REGION,
+            account: LOCAL_ACCOUNT,
+            resourceNameSuffix: options.resourceNameSuffix,
+            log: say,
+          });
     // Emulators of our own die with their data; shared ones (the test runner's) must be left clean.
     if (options.emulators) cleanups.push(() => deployed.teardown());
 
     const metrics = new MetricStore(new SimulatedClock(timeScale));
     const alarms = new AlarmEvaluator({ store: metrics, sns: clients.sns, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, logger: say });
-    const mappings = new EventSourceMappingRegistry();
+    // S3 (on-failure destinations in buckets) is fauxqs, reached directly: no fault proxy in front of it.
+    const s3 = upstream.s3 ? new S3Client({ ...CLIENT_DEFAULTS, endpoint: upstream.s3, forcePathStyle: true }) : undefined;
+    if (s3) cleanups.push(() => s3.destroy());
+    // One limiter per stream shard for every mapping of the target, as AWS shares a shard's 5 reads/s.
+    const readLimits = new ShardReadLimits({ onThrottled: (stream) => readThrottled(metrics, stream, Date.now()) });
+    // Template mappings and CreateEventSourceMapping's are made here, the same way.
+    const newMapping = (properties: Record<string, unknown>): KinesisEventSourceMapping => {
+      const fn = runtime?.functions.find((f) => f.functionName === properties.FunctionName) ?? deployed.functions.find((f) => f.functionName === properties.FunctionName);
+      return new KinesisEventSourceMapping(properties, {
+        invoker,
+        kinesis: clients.kinesis,
+        sqs: clients.sqs,
+        sns: clients.sns,
+        ...(s3 ? { s3 } : {}),
+        sink: metrics,
+        readLimits,
+        timeScale,
+        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        ...(fn?.roleArn ? { invokeIdentityArn: fn.roleArn } : {}),
+        ...(verbose ? {} : { log: () => undefined }),
+      });
+    };
+    const mappings = new EventSourceMappingRegistry(newMapping);
     // The control plane needs the invoker before the runtime exists (the runtime's environment needs
     // the control plane's endpoint): bind late.
     let runtime: LambdaRuntime | undefined;
@@ -111,9 +138,35 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       },
     };
 
-    const controlPlane = await startControlPlane({ functions: () => deployed.functions, invoker, mappings, metrics, alarms, log: say });
+    const createdCode = new Map<string, () => void>();
+    cleanups.push(() => createdCode.forEach((remove) => remove()));
+    const controlPlane = await startControlPlane({
+      functions: () => runtime?.functions ?? deployed.functions,
+      functionStore: {
+        create: async (request) => {
+          if (!runtime) throw new Error('the local Lambda runtime is not started yet');
+          const { zip, ...settings } = request;
+          const code = unpackZip(zip);
+          const model: FunctionModel = { logicalId: request.functionName, arn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${request.functionName}`, assetDir: code.dir, ...settings };
+          runtime.addFunction(model);
+          createdCode.set(request.functionName, code.remove);
+          return model;
+        },
+        delete: async (functionName) => {
+          const removed = (await runtime?.removeFunction(functionName)) ?? false;
+          createdCode.get(functionName)?.();
+          createdCode.delete(functionName);
+          return removed;
+        },
+      },
+      invoker,
+      mappings,
+      metrics,
+      alarms,
+      log: say,
+    });
     cleanups.push(() => controlPlane.stop());
-    const env = endpointEnv({ ...endpoints, ...controlPlane.endpoints });
+    const env = endpointEnv({ ...endpoints, ...(upstream.s3 ? { s3: upstream.s3 } : {}), ...controlPlane.endpoints });
 
     const lambdaRuntime = new LambdaRuntime({ functions: deployed.functions, environment: env, sink: metrics, logDir });
     runtime = lambdaRuntime;
@@ -140,22 +193,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     streamSampler.start();
     cleanups.push(() => streamSampler.stop());
 
-    for (const mapping of deployed.eventSourceMappings) {
-      const fn = deployed.functions.find((f) => f.functionName === mapping.properties.FunctionName);
-      mappings.add(
-        new KinesisEventSourceMapping(mapping.properties, {
-          invoker,
-          kinesis: clients.kinesis,
-          sqs: clients.sqs,
-          sns: clients.sns,
-          sink: metrics,
-          timeScale,
-          ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
-          ...(fn?.roleArn ? { invokeIdentityArn: fn.roleArn } : {}),
-          ...(verbose ? {} : { log: () => undefined }),
-        }),
-      );
-    }
+    for (const mapping of deployed.eventSourceMappings) mappings.add(newMapping(mapping.properties));
     cleanups.push(() => mappings.stopAll());
     await mappings.startAll();
 
@@ -184,4 +222,21 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await undo();
     throw error;
   }
+}
+
+/** What a target started with `deploy: false` has deployed: nothing (functions and mappings come from the API). */
+function emptyDeployment(): DeployedStack {
+  return {
+    stackName: '',
+    assemblyDir: '',
+    resources: {},
+    functions: [],
+    eventSourceMappings: [],
+    alarms: [],
+    notEmulated: {},
+    ignoredProperties: [],
+    outputs: {},
+    report: [],
+    teardown: async () => undefined,
+  };
 }

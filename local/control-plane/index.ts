@@ -11,13 +11,15 @@ import type { FunctionInvoker } from '../contracts';
 import type { EventSourceMappingRegistry } from '../event-source';
 import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from './cloudwatch-api';
 import { AwsApiError, parseJsonBody, readBody, sendJson } from './http';
-import { handleLambda, isLambdaRequest, type ControlPlaneFunction } from './lambda-api';
+import { handleLambda, isLambdaRequest, type ControlPlaneFunction, type FunctionStore } from './lambda-api';
 
-export type { ControlPlaneFunction } from './lambda-api';
+export type { ControlPlaneFunction, FunctionStore, NewFunction } from './lambda-api';
 
 export interface ControlPlaneOptions {
   /** The deployed functions (the deploy step's function models fit as they are). */
   readonly functions: () => readonly ControlPlaneFunction[];
+  /** Where CreateFunction/DeleteFunction take effect. Default: refused. */
+  readonly functionStore?: FunctionStore;
   readonly invoker: FunctionInvoker;
   readonly mappings: EventSourceMappingRegistry;
   readonly metrics: MetricStore;
@@ -85,7 +87,7 @@ async function route(options: ControlPlaneOptions, request: IncomingMessage, res
       const result = await handleCloudWatch({ store: options.metrics, alarms: options.alarms }, operation, parseJsonBody(await readBody(request)));
       sendJson(response, 200, result, JSON_1_0);
     } else if (isLambdaRequest(url)) {
-      await handleLambda({ functions: options.functions, invoker: options.invoker, mappings: options.mappings, log }, request, response, url);
+      await handleLambda({ functions: options.functions, ...(options.functionStore ? { functionStore: options.functionStore } : {}), invoker: options.invoker, mappings: options.mappings, log }, request, response, url);
     } else if (String(request.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
       throw new AwsApiError('InvalidAction', 'The local CloudWatch speaks AWS JSON 1.0 (X-Amz-Target), as @aws-sdk/client-cloudwatch does; the query protocol is not served');
     } else {

@@ -14,6 +14,7 @@ export const ENDPOINT_VARIABLES = {
   dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
   sqs: 'AWS_ENDPOINT_URL_SQS',
   sns: 'AWS_ENDPOINT_URL_SNS',
+  s3: 'AWS_ENDPOINT_URL_S3',
   lambda: 'AWS_ENDPOINT_URL_LAMBDA',
   cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
 } as const;
@@ -49,6 +50,7 @@ export function emulatorEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   const dynamodb = env[ENDPOINT_VARIABLES.dynamodb] ?? env.AWS_ENDPOINT_URL;
   const sqs = env[ENDPOINT_VARIABLES.sqs] ?? env.AWS_ENDPOINT_URL;
   const sns = env[ENDPOINT_VARIABLES.sns] ?? env.AWS_ENDPOINT_URL;
+  const s3 = env[ENDPOINT_VARIABLES.s3] ?? env.AWS_ENDPOINT_URL;
   if (!kinesis || !dynamodb || !sqs || !sns) return undefined;
-  return { kinesis, dynamodb, sqs, sns };
+  return { kinesis, dynamodb, sqs, sns, ...(s3 ? { s3 } : {}) };
 }

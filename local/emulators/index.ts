@@ -87,7 +87,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
   const byName = Object.fromEntries(results.map((r) => [r.name, r])) as Partial<Record<EmulatorName, Started>>;
   const url = (name: EmulatorName): string => (byName[name] ? `http://127.0.0.1:${byName[name].port}` : '');
-  const endpoints: EmulatorEndpoints = { kinesis: url('kinesis'), dynamodb: url('dynamodb'), sqs: url('fauxqs'), sns: url('fauxqs') };
+  const endpoints: EmulatorEndpoints = { kinesis: url('kinesis'), dynamodb: url('dynamodb'), sqs: url('fauxqs'), sns: url('fauxqs'), s3: url('fauxqs') };
   let stopping: Promise<void> | undefined;
   return {
     endpoints,

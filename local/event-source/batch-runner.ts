@@ -12,7 +12,7 @@ import { readBatchResponse, type BatchVerdict } from './batch-response';
 import type { KinesisMappingConfig } from './config';
 import type { MappingMetrics } from './metrics';
 import { buildFailureRecord, type FailureCondition, type OnFailureDestination } from './on-failure';
-import { toLambdaEvent, type EventOrigin, type PolledRecord } from './records';
+import { toLambdaEvent, toLambdaRecord, type EventOrigin, type PolledRecord } from './records';
 
 export interface BatchRunnerDeps {
   readonly config: KinesisMappingConfig;
@@ -173,12 +173,13 @@ export class BatchRunner {
       functionArn: config.FunctionArn,
       streamArn: config.EventSourceArn,
       records,
-      approximateInvokeCount: item.invokes,
+      // AWS reports at least 1, also for records too old before any invocation.
+      approximateInvokeCount: Math.max(1, item.invokes),
       response: { functionError: item.lastFunctionError },
       now: new Date(this.deps.now()),
     });
     try {
-      await destination.deliver(record);
+      await destination.deliver(record, { mappingUuid: config.UUID, records: records.map((r) => toLambdaRecord(r, this.deps.origin)) });
       metrics.eventCount('OnFailureDestinationDeliveredEventCount', records.length);
     } catch (error) {
       this.deps.log(`on-failure delivery to ${destination.arn} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,9 +4,10 @@
  * Defaults are AWS's (not this project's pipeline defaults: those are set explicitly in the template).
  */
 import { z } from 'zod';
+import { InvalidFilterError, RecordFilter } from './filter';
 
 /** What the local target does not emulate: rejected with a clear error instead of being ignored. */
-const UNSUPPORTED = ['TumblingWindowInSeconds', 'FilterCriteria', 'DestinationConfig.OnSuccess'] as const;
+const UNSUPPORTED = ['TumblingWindowInSeconds', 'DestinationConfig.OnSuccess', 'Kafka on-failure destinations'] as const;
 
 export const kinesisMappingSchema = z.object({
   /** Identifier of the mapping (the Lambda API's UUID). */
@@ -34,13 +35,14 @@ export const kinesisMappingSchema = z.object({
   FunctionResponseTypes: z.array(z.literal('ReportBatchItemFailures')).default([]),
   DestinationConfig: z
     .object({
-      OnFailure: z.object({ Destination: z.string().regex(/^arn:aws[a-z-]*:(sqs|sns):/, { message: 'must be an SQS queue or SNS topic ARN' }) }).optional(),
+      OnFailure: z.object({ Destination: z.string().regex(/^arn:aws[a-z-]*:(sqs|sns|s3):/, { message: 'must be an SQS queue, SNS topic or S3 bucket ARN (Kafka destinations are not emulated)' }) }).optional(),
       OnSuccess: z.unknown().optional(),
     })
     .optional(),
   MetricsConfig: z.object({ Metrics: z.array(z.literal('EventCount')) }).optional(),
   Enabled: z.boolean().default(true),
   TumblingWindowInSeconds: z.int().optional(),
+  /** `{ Filters: [{ Pattern }] }`, checked by RecordFilter.compile. */
   FilterCriteria: z.unknown().optional(),
 });
 
@@ -57,7 +59,12 @@ export function parseKinesisMapping(input: unknown): KinesisMappingConfig {
       problems.push('StartingPositionTimestamp: is required with StartingPosition AT_TIMESTAMP');
     }
     if (m.TumblingWindowInSeconds) problems.push(`TumblingWindowInSeconds: not supported by the local target (${UNSUPPORTED.join(', ')} are not)`);
-    if (m.FilterCriteria !== undefined) problems.push(`FilterCriteria: not supported by the local target (${UNSUPPORTED.join(', ')} are not)`);
+    try {
+      RecordFilter.compile(m.FilterCriteria);
+    } catch (error) {
+      if (!(error instanceof InvalidFilterError)) throw error;
+      problems.push(`FilterCriteria: ${error.message}`);
+    }
     if (m.DestinationConfig?.OnSuccess !== undefined) problems.push('DestinationConfig.OnSuccess: AWS does not allow it for Kinesis');
   }
   if (problems.length > 0 || !result.success) {

@@ -1,26 +1,36 @@
 /**
- * One Kinesis event source mapping: a poller per shard, switchable at run time (Enabled), described in
- * the Lambda API's EventSourceMappingConfiguration shape for the control plane.
+ * One Kinesis event source mapping: a poller per shard, switchable at run time (Enabled), updatable
+ * (UpdateEventSourceMapping), described in the Lambda API's EventSourceMappingConfiguration shape.
+ *
+ * The shard set is not fixed: `addShard()` starts reading a shard while the mapping runs (at start every
+ * open shard is added; resharding, issue 13, adds a child once its parents report finished through
+ * `onShardFinished`). Each shard's records come from a ShardRecordSource made by `sourceFor()` (GetRecords
+ * polling; enhanced fan-out, issue 14, replaces only that function). Reads of a stream shard go through
+ * the one ShardReadLimiter of that shard (ShardReadLimits), shared by every mapping on the stream.
  *
  * Simplifications (documented in the README's fidelity table): checkpoints are kept in memory (a new
- * process starts from StartingPosition again); the shard list is read once at start (resharding is not
- * followed); a LATEST mapping re-enabled before it processed anything resumes from the time it was first
- * started (AT_TIMESTAMP), so records written while it was disabled are not lost.
+ * process starts from StartingPosition again); a LATEST mapping re-enabled before it processed anything
+ * resumes from the time it was first started (AT_TIMESTAMP), so records written while it was disabled
+ * are not lost.
  */
-import { ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionInvoker, MetricSink } from '../contracts';
 import { BatchRunner } from './batch-runner';
 import { parseKinesisMapping, parseStreamArn, type KinesisMappingConfig } from './config';
-import { MappingMetrics } from './metrics';
+import { RecordFilter } from './filter';
+import { MappingMetrics, readThrottled } from './metrics';
 import { OnFailureDestination } from './on-failure';
-import { ShardPoller, type ShardPollerDeps, type ShardPosition } from './shard-poller';
+import { PollingShardReader, type ShardRecordSource, type SourceStart } from './record-source';
+import { ShardPoller, type ShardPosition } from './shard-poller';
+import { ShardReadLimits } from './shard-read-limits';
 
 /** Lambda's synchronous invocation payload limit. */
 const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-export type MappingState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled';
+export type MappingState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled' | 'Updating' | 'Deleting';
 
 export interface EventSourceMappingDeps {
   readonly invoker: FunctionInvoker;
@@ -29,7 +39,11 @@ export interface EventSourceMappingDeps {
   readonly sqs?: SQSClient;
   /** Needed when an on-failure destination is an SNS topic. */
   readonly sns?: SNSClient;
+  /** Needed when an on-failure destination is an S3 bucket. */
+  readonly s3?: S3Client;
   readonly sink: MetricSink;
+  /** The read limits of every stream shard, shared by all mappings of the target. Default: this mapping's own. */
+  readonly readLimits?: ShardReadLimits;
   /** Pause between GetRecords calls of a shard without new records (real ms). Default 1000 (AWS's ~1 s). */
   readonly pollIntervalMs?: number;
   /** Largest invoke payload in bytes. Default 6 MB, Lambda's synchronous limit (lower it only to test the cut). */
@@ -46,15 +60,17 @@ export interface EventSourceMappingDeps {
   readonly log?: (line: string) => void;
 }
 
-/** The Lambda API's view of a mapping (GetEventSourceMapping / ListEventSourceMappings). */
+/** The Lambda API's view of a mapping (Create/Get/List/Update/DeleteEventSourceMapping). */
 export interface EventSourceMappingDescription {
   UUID: string;
+  EventSourceMappingArn: string;
   StartingPosition: string;
   StartingPositionTimestamp?: number;
   BatchSize: number;
   MaximumBatchingWindowInSeconds: number;
   ParallelizationFactor: number;
   EventSourceArn: string;
+  FilterCriteria?: { Filters: { Pattern: string }[] };
   FunctionArn: string;
   LastModified: number;
   LastProcessingResult: string;
@@ -69,71 +85,78 @@ export interface EventSourceMappingDescription {
   MetricsConfig?: { Metrics: string[] };
 }
 
+/** Why the mapping is in its state, in AWS's words: every change here is a user's (API or template). */
+const USER_ACTION = 'User action';
+
 export class KinesisEventSourceMapping {
-  readonly config: KinesisMappingConfig;
+  private cfg: KinesisMappingConfig;
   private mappingState: MappingState = 'Creating';
-  private pollers: ShardPoller[] = [];
+  private readonly pollers = new Map<string, ShardPoller>();
   private readonly positions = new Map<string, ShardPosition>();
-  private firstStartedAt: number | undefined;
+  /** When a LATEST mapping first started reading: where shards without a checkpoint start after a restart. */
+  private latestFrom: number | undefined;
   private lastModified: number;
   private lastProcessingResult = 'No records processed';
   private transition: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  private readonly runner: BatchRunner;
+  private runner: BatchRunner;
+  private filter: RecordFilter;
   private readonly metrics: MappingMetrics;
+  private readonly readLimits: ShardReadLimits;
   private readonly pollIntervalMs: number;
 
   constructor(
     input: unknown,
     private readonly deps: EventSourceMappingDeps,
   ) {
-    this.config = parseKinesisMapping(input);
+    this.cfg = parseKinesisMapping(input);
     this.now = deps.now ?? Date.now;
     this.lastModified = this.now();
-    this.log = deps.log ?? ((line) => process.stderr.write(`[esm ${this.config.UUID}] ${line}\n`));
+    this.log = deps.log ?? ((line) => process.stderr.write(`[esm ${this.cfg.UUID}] ${line}\n`));
     this.pollIntervalMs = deps.pollIntervalMs ?? 1000;
-    const { region, account } = parseStreamArn(this.config.EventSourceArn);
-    this.metrics = new MappingMetrics(
-      deps.sink,
-      { functionName: this.config.FunctionName, uuid: this.config.UUID },
-      this.config.MetricsConfig?.Metrics.includes('EventCount') ?? false,
-      this.now,
-    );
-    const destinationArn = this.config.DestinationConfig?.OnFailure?.Destination;
-    this.runner = new BatchRunner({
-      config: this.config,
-      invoker: deps.invoker,
-      origin: {
-        streamArn: this.config.EventSourceArn,
-        region,
-        invokeIdentityArn: deps.invokeIdentityArn ?? `arn:aws:iam::${account}:role/lambda-role`,
-      },
-      destination: destinationArn ? new OnFailureDestination(destinationArn, { sqs: deps.sqs, sns: deps.sns }) : undefined,
-      metrics: this.metrics,
-      now: this.now,
-      timeScale: deps.timeScale ?? 1,
-      retryDelayMs: deps.retryDelayMs ?? this.pollIntervalMs,
-      active: () => this.mappingState === 'Enabled' || this.mappingState === 'Enabling',
-      sleep,
-      log: this.log,
-      onInvoked: (ok) => {
-        this.lastProcessingResult = ok ? 'OK' : 'PROBLEM: Function call failed';
-      },
-    });
+    this.readLimits = deps.readLimits ?? new ShardReadLimits({ onThrottled: (stream) => readThrottled(deps.sink, stream, this.now()), now: this.now });
+    this.metrics = new MappingMetrics(deps.sink, { functionName: this.cfg.FunctionName, uuid: this.cfg.UUID }, () => this.cfg.MetricsConfig?.Metrics.includes('EventCount') ?? false, this.now);
+    this.runner = this.createRunner();
+    this.filter = RecordFilter.compile(this.cfg.FilterCriteria);
+  }
+
+  get config(): KinesisMappingConfig {
+    return this.cfg;
   }
 
   get uuid(): string {
-    return this.config.UUID;
+    return this.cfg.UUID;
+  }
+
+  get arn(): string {
+    const { region, account } = parseStreamArn(this.cfg.EventSourceArn);
+    return `arn:aws:lambda:${region}:${account}:event-source-mapping:${this.cfg.UUID}`;
   }
 
   get state(): MappingState {
     return this.mappingState;
   }
 
+  /** Whether the stream exists (CreateEventSourceMapping refuses a mapping on a missing stream). */
+  async streamExists(): Promise<boolean> {
+    try {
+      await this.deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: this.cfg.EventSourceArn }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
+      throw error;
+    }
+  }
+
+  /** Shards read right now. */
+  get shardIds(): string[] {
+    return [...this.pollers.keys()];
+  }
+
   /** Brings the mapping to its configured Enabled setting (call once after creation). */
   async start(): Promise<void> {
-    await this.setEnabled(this.config.Enabled);
+    await this.setEnabled(this.cfg.Enabled);
   }
 
   /**
@@ -143,12 +166,35 @@ export class KinesisEventSourceMapping {
    */
   setEnabled(enabled: boolean): Promise<void> {
     this.lastModified = this.now();
+    this.cfg = { ...this.cfg, Enabled: enabled };
     this.mappingState = enabled ? 'Enabling' : this.mappingState === 'Creating' ? 'Disabled' : 'Disabling';
-    // A failed transition is logged and must not stop the ones queued after it.
-    this.transition = this.transition
-      .then(() => (enabled ? this.startPollers() : this.stopPollers()))
-      .catch((error: unknown) => this.log(`switching to ${enabled ? 'enabled' : 'disabled'} failed: ${error instanceof Error ? error.message : String(error)}`));
-    return this.transition;
+    return this.queue(() => (enabled ? this.startPollers() : this.stopPollers()));
+  }
+
+  /**
+   * UpdateEventSourceMapping of any setting: validated as a whole first (nothing changes if it fails),
+   * then the pollers stop after their batches in flight, and start again from their checkpoints with the
+   * new settings (if the mapping is enabled). The state shows Updating meanwhile, as on AWS.
+   */
+  update(changes: Readonly<Record<string, unknown>>): Promise<void> {
+    const next = parseKinesisMapping({ ...this.cfg, ...changes });
+    const filter = RecordFilter.compile(next.FilterCriteria);
+    this.lastModified = this.now();
+    const wasOn = this.mappingState === 'Enabled' || this.mappingState === 'Enabling';
+    this.mappingState = 'Updating';
+    return this.queue(async () => {
+      await this.stopPollers();
+      this.cfg = next;
+      this.filter = filter;
+      this.runner = this.createRunner();
+      if (next.Enabled) {
+        this.mappingState = 'Enabling';
+        await this.startPollers();
+      } else {
+        this.mappingState = 'Disabled';
+      }
+      if (wasOn && !next.Enabled) this.log('disabled by an update');
+    });
   }
 
   /** Stops every poller (e.g. when the local target shuts down). */
@@ -156,21 +202,66 @@ export class KinesisEventSourceMapping {
     await this.setEnabled(false);
   }
 
+  /** Stops for good (DeleteEventSourceMapping): the state shows Deleting until the batches in flight return. */
+  delete(): Promise<void> {
+    this.mappingState = 'Deleting';
+    return this.queue(() => this.stopPollers('Deleting'));
+  }
+
+  /**
+   * Starts reading one shard now, from its checkpoint if it has one, else from the mapping's starting
+   * position. Idempotent. Resharding (issue 13) calls it for a child once its parents are finished.
+   */
+  addShard(shardId: string): void {
+    this.createPoller(shardId)?.start();
+  }
+
+  private createPoller(shardId: string): ShardPoller | undefined {
+    if (this.pollers.has(shardId) || !this.isOn()) return undefined;
+    const position = this.positions.get(shardId) ?? {};
+    this.positions.set(shardId, position);
+    if (position.finished) return undefined;
+    const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
+    const poller = new ShardPoller({
+      config: this.cfg,
+      shardId,
+      streamName,
+      position,
+      source: this.sourceFor(shardId, position),
+      filter: this.filter,
+      runner: this.runner,
+      metrics: this.metrics,
+      pollIntervalMs: this.pollIntervalMs,
+      maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
+      sleep,
+      now: this.now,
+      log: this.log,
+      onShardFinished: (finished) => {
+        this.pollers.delete(finished);
+      },
+    });
+    this.pollers.set(shardId, poller);
+    return poller;
+  }
+
   describe(): EventSourceMappingDescription {
-    const c = this.config;
+    const c = this.cfg;
+    const filters = (c.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters;
     return {
       UUID: c.UUID,
+      EventSourceMappingArn: this.arn,
       StartingPosition: c.StartingPosition,
       ...(c.StartingPositionTimestamp !== undefined ? { StartingPositionTimestamp: c.StartingPositionTimestamp } : {}),
       BatchSize: c.BatchSize,
       MaximumBatchingWindowInSeconds: c.MaximumBatchingWindowInSeconds,
       ParallelizationFactor: c.ParallelizationFactor,
       EventSourceArn: c.EventSourceArn,
+      ...(filters ? { FilterCriteria: { Filters: filters.map((f) => ({ Pattern: f.Pattern })) } } : {}),
       FunctionArn: c.FunctionArn,
       LastModified: this.lastModified / 1000,
       LastProcessingResult: this.lastProcessingResult,
       State: this.mappingState,
-      StateTransitionReason: 'USER_INITIATED',
+      StateTransitionReason: USER_ACTION,
       DestinationConfig: { OnFailure: c.DestinationConfig?.OnFailure?.Destination ? { Destination: c.DestinationConfig.OnFailure.Destination } : {} },
       MaximumRecordAgeInSeconds: c.MaximumRecordAgeInSeconds,
       BisectBatchOnFunctionError: c.BisectBatchOnFunctionError,
@@ -181,73 +272,99 @@ export class KinesisEventSourceMapping {
     };
   }
 
-  /** Starts a poller per shard; while Kinesis cannot be reached the mapping stays Enabling and keeps trying. */
+  /** Where a shard's records come from: the one piece enhanced fan-out replaces. */
+  private sourceFor(shardId: string, position: ShardPosition): ShardRecordSource {
+    const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
+    const start: SourceStart = position.checkpoint ? { after: position.checkpoint } : { position: this.initialIterator() };
+    return new PollingShardReader({
+      kinesis: this.deps.kinesis,
+      streamName,
+      shardId,
+      start,
+      limiter: this.readLimits.forShard(this.cfg.EventSourceArn, streamName, shardId),
+      sleep,
+      now: this.now,
+    });
+  }
+
+  private createRunner(): BatchRunner {
+    const { region, account } = parseStreamArn(this.cfg.EventSourceArn);
+    const destinationArn = this.cfg.DestinationConfig?.OnFailure?.Destination;
+    return new BatchRunner({
+      config: this.cfg,
+      invoker: this.deps.invoker,
+      origin: {
+        streamArn: this.cfg.EventSourceArn,
+        region,
+        invokeIdentityArn: this.deps.invokeIdentityArn ?? `arn:aws:iam::${account}:role/lambda-role`,
+      },
+      destination: destinationArn ? new OnFailureDestination(destinationArn, { sqs: this.deps.sqs, sns: this.deps.sns, s3: this.deps.s3 }) : undefined,
+      metrics: this.metrics,
+      now: this.now,
+      timeScale: this.deps.timeScale ?? 1,
+      retryDelayMs: this.deps.retryDelayMs ?? this.pollIntervalMs,
+      active: () => this.isOn(),
+      sleep,
+      log: this.log,
+      onInvoked: (ok) => {
+        this.lastProcessingResult = ok ? 'OK' : 'PROBLEM: Function call failed';
+      },
+    });
+  }
+
+  private isOn(): boolean {
+    return this.mappingState === 'Enabled' || this.mappingState === 'Enabling';
+  }
+
+  /** Transitions run one after another; a failed one is logged and must not stop those queued after it. */
+  private queue(step: () => Promise<void>): Promise<void> {
+    this.transition = this.transition.then(step).catch((error: unknown) => this.log(`changing state failed: ${error instanceof Error ? error.message : String(error)}`));
+    return this.transition;
+  }
+
+  /** Lists the open shards and reads each; while Kinesis cannot be reached the mapping stays Enabling and keeps trying. */
   private async startPollers(): Promise<void> {
-    while (this.pollers.length === 0 && this.mappingState === 'Enabling') {
+    while (this.mappingState === 'Enabling') {
       try {
-        const pollers = await this.createPollers();
-        this.pollers = pollers;
-        for (const poller of pollers) poller.start();
+        const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
+        const shards = await this.listOpenShards(streamName);
+        this.latestFrom ??= this.now();
+        const created = shards.map((id) => this.createPoller(id)).filter((p): p is ShardPoller => p !== undefined);
+        // First iterators are taken before the mapping says Enabled: LATEST starts at the moment it is enabled.
+        await Promise.all(created.map((p) => p.prime()));
+        for (const poller of created) poller.start();
+        break;
       } catch (error) {
-        this.log(`cannot start reading ${this.config.EventSourceArn} (${error instanceof Error ? error.message : String(error)}); retrying`);
+        await this.stopPollers('Enabling');
+        this.log(`cannot start reading ${this.cfg.EventSourceArn} (${error instanceof Error ? error.message : String(error)}); retrying`);
         await sleep(this.pollIntervalMs);
       }
     }
     if (this.mappingState === 'Enabling') this.mappingState = 'Enabled';
   }
 
-  private async createPollers(): Promise<ShardPoller[]> {
-    const { streamName } = parseStreamArn(this.config.EventSourceArn);
-    const shards = await this.listShards(streamName);
-    const startedAt = this.firstStartedAt ?? this.now();
-    const initialIterator = this.initialIterator(this.firstStartedAt === undefined, startedAt);
-    const pollers = shards.map((shardId) => {
-      const position = this.positions.get(shardId) ?? {};
-      this.positions.set(shardId, position);
-      const pollerDeps: ShardPollerDeps = {
-        config: this.config,
-        kinesis: this.deps.kinesis,
-        streamName,
-        shardId,
-        position,
-        initialIterator,
-        runner: this.runner,
-        metrics: this.metrics,
-        pollIntervalMs: this.pollIntervalMs,
-        maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
-        sleep,
-        now: this.now,
-        log: this.log,
-      };
-      return new ShardPoller(pollerDeps);
-    });
-    await Promise.all(pollers.map((p) => p.prime()));
-    this.firstStartedAt = startedAt;
-    return pollers;
-  }
-
-  private async stopPollers(): Promise<void> {
-    const pollers = this.pollers;
-    this.pollers = [];
+  private async stopPollers(keepState?: MappingState): Promise<void> {
+    const pollers = [...this.pollers.values()];
+    this.pollers.clear();
     await Promise.all(pollers.map((p) => p.stop()));
-    if (this.mappingState === 'Disabling') this.mappingState = 'Disabled';
+    if (keepState === undefined && this.mappingState === 'Disabling') this.mappingState = 'Disabled';
   }
 
-  private initialIterator(firstStart: boolean, startedAt: number): ShardPollerDeps['initialIterator'] {
-    const c = this.config;
+  private initialIterator(): Extract<SourceStart, { position: unknown }>['position'] {
+    const c = this.cfg;
     if (c.StartingPosition === 'AT_TIMESTAMP') return { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date((c.StartingPositionTimestamp ?? 0) * 1000) };
     if (c.StartingPosition === 'TRIM_HORIZON') return { ShardIteratorType: 'TRIM_HORIZON' };
     // LATEST means "from when the mapping was first enabled": a restart must not skip what came in between.
-    return firstStart ? { ShardIteratorType: 'LATEST' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(startedAt) };
+    return this.latestFrom === undefined ? { ShardIteratorType: 'LATEST' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(this.latestFrom) };
   }
 
-  private async listShards(streamName: string): Promise<string[]> {
+  private async listOpenShards(streamName: string): Promise<string[]> {
     const ids: string[] = [];
     let nextToken: string | undefined;
     do {
       const out = await this.deps.kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
       for (const shard of out.Shards ?? []) {
-        // Only open shards: the local target does not follow resharding.
+        // Open shards only: a closed parent's records are not followed until resharding is (issue 13).
         if (shard.ShardId && !shard.SequenceNumberRange?.EndingSequenceNumber) ids.push(shard.ShardId);
       }
       nextToken = out.NextToken;

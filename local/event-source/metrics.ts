@@ -1,14 +1,22 @@
 /**
  * The AWS/Lambda metrics a Kinesis event source mapping produces: IteratorAge per invoke (FunctionName
  * dimension) and, when MetricsConfig lists EventCount, the event count metrics (EventSourceMappingUUID
- * dimension), plus DestinationDeliveryFailures when the on-failure destination cannot be reached.
+ * dimension), plus DestinationDeliveryFailures when the on-failure destination cannot be reached, and
+ * the AWS/Kinesis ReadProvisionedThroughputExceeded of a stream whose shards are read over their limit.
  */
 import type { MetricSink } from '../contracts';
 
 export const LAMBDA_NAMESPACE = 'AWS/Lambda';
+export const KINESIS_NAMESPACE = 'AWS/Kinesis';
+
+/** One GetRecords call refused for the shard's read limit: the stream's ReadProvisionedThroughputExceeded. */
+export function readThrottled(sink: MetricSink, streamName: string, timestamp: number): void {
+  sink.put({ namespace: KINESIS_NAMESPACE, metricName: 'ReadProvisionedThroughputExceeded', dimensions: { StreamName: streamName }, value: 1, unit: 'Count', timestamp });
+}
 
 export type EventCountMetric =
   | 'PolledEventCount'
+  | 'FilteredOutEventCount'
   | 'InvokedEventCount'
   | 'FailedInvokeEventCount'
   | 'DroppedEventCount'
@@ -18,7 +26,8 @@ export class MappingMetrics {
   constructor(
     private readonly sink: MetricSink,
     private readonly ids: { readonly functionName: string; readonly uuid: string },
-    private readonly eventCountsEnabled: boolean,
+    /** Whether MetricsConfig lists EventCount (read at each count: an update can switch it). */
+    private readonly eventCountsEnabled: () => boolean,
     private readonly now: () => number,
   ) {}
 
@@ -34,7 +43,7 @@ export class MappingMetrics {
   }
 
   eventCount(metric: EventCountMetric, count: number): void {
-    if (!this.eventCountsEnabled || count === 0) return;
+    if (!this.eventCountsEnabled() || count === 0) return;
     this.sink.put({
       namespace: LAMBDA_NAMESPACE,
       metricName: metric,

@@ -1,10 +1,15 @@
 /**
- * The on-failure destination: the invocation record AWS sends to SQS or SNS when records give up
- * (metadata only, no record data), built field by field in the order AWS writes them.
+ * The on-failure destination: the invocation record AWS sends when records give up, built field by
+ * field in the order AWS writes them. SQS and SNS get the metadata only; an S3 bucket gets it with the
+ * records themselves (`payload.Records`, the Lambda event's records) as one object per failure, under
+ * AWS's key `aws/lambda/<ESM UUID>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>` (UTC, from
+ * the record's timestamp).
  */
 import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type { PolledRecord } from './records';
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
@@ -70,18 +75,44 @@ export function buildFailureRecord(input: FailureRecordInput): OnFailureInvocati
   return record;
 }
 
-/** Sends invocation records to an SQS queue or SNS topic ARN. */
+/** The object key AWS gives an invocation record in an S3 destination. */
+export function s3FailureObjectKey(mappingUuid: string, shardId: string, timestamp: string): string {
+  const [date = '', time = ''] = timestamp.split('T');
+  return `aws/lambda/${mappingUuid}/${shardId}/${date.replace(/-/g, '/')}/${date}T${time.slice(0, 8).replace(/:/g, '.')}-${randomUUID()}`;
+}
+
+/** What only an S3 destination uses: the mapping's UUID (in the key) and the records (in the payload). */
+export interface FailureDetails {
+  readonly mappingUuid: string;
+  readonly records: readonly KinesisStreamRecord[];
+}
+
+/** Sends invocation records to an SQS queue, an SNS topic or an S3 bucket ARN. */
 export class OnFailureDestination {
   private queueUrl: string | undefined;
 
   constructor(
     readonly arn: string,
-    private readonly clients: { readonly sqs?: SQSClient; readonly sns?: SNSClient },
+    private readonly clients: { readonly sqs?: SQSClient; readonly sns?: SNSClient; readonly s3?: S3Client },
   ) {}
 
-  async deliver(record: OnFailureInvocationRecord): Promise<void> {
+  async deliver(record: OnFailureInvocationRecord, details: FailureDetails): Promise<void> {
     const body = JSON.stringify(record);
     const [, , service, , account = '', name = ''] = this.arn.split(':');
+    if (service === 's3') {
+      const s3 = this.clients.s3;
+      if (!s3) throw new Error(`no S3 client to deliver to ${this.arn}`);
+      const bucket = this.arn.slice(this.arn.lastIndexOf(':') + 1);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: s3FailureObjectKey(details.mappingUuid, record.KinesisBatchInfo.shardId, record.timestamp),
+          Body: JSON.stringify({ ...record, payload: { Records: details.records } }),
+          ContentType: 'application/json',
+        }),
+      );
+      return;
+    }
     if (service === 'sqs') {
       const sqs = this.clients.sqs;
       if (!sqs) throw new Error(`no SQS client to deliver to ${this.arn}`);
@@ -92,7 +123,7 @@ export class OnFailureDestination {
       if (!sns) throw new Error(`no SNS client to deliver to ${this.arn}`);
       await sns.send(new PublishCommand({ TopicArn: this.arn, Message: body }));
     } else {
-      throw new Error(`unsupported on-failure destination ${this.arn} (SQS and SNS are supported locally)`);
+      throw new Error(`unsupported on-failure destination ${this.arn} (SQS, SNS and S3 are supported locally)`);
     }
   }
 }

@@ -6,32 +6,35 @@
  * blocks only its own keys; the reader stops reading ahead once BatchSize × N records are unfinished.
  *
  * The checkpoint (last sequence number of the shard whose records, and all before them, are finished)
- * lives in memory in a CheckpointStore shared with the mapping: a stopped poller's successor resumes
- * from it. Records after the checkpoint may be delivered again (at least once, as on AWS).
+ * lives in memory in a ShardPosition shared with the mapping: a stopped poller's successor resumes
+ * from it. Records after the checkpoint may be delivered again (at least once, as on AWS). Records
+ * come from a ShardRecordSource (./record-source.ts); records no filter matches are dropped before
+ * batching. A closed shard's poller finishes its last records, marks the position finished and tells
+ * the mapping (the hook resharding will use to start the children).
  */
 import { createHash } from 'node:crypto';
-import { GetRecordsCommand, GetShardIteratorCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { BatchRunner } from './batch-runner';
 import type { KinesisMappingConfig } from './config';
+import type { RecordFilter } from './filter';
 import type { MappingMetrics } from './metrics';
+import { MAX_GET_RECORDS, type ShardRecordSource } from './record-source';
 import { payloadBytes, type PolledRecord } from './records';
-
-/** GetRecords returns at most 10,000 records. */
-const MAX_GET_RECORDS = 10_000;
 
 export interface ShardPosition {
   /** Last finished sequence number, if any. */
   checkpoint?: string;
+  /** Set once the shard was closed and every record of it finished (what a reshard's children wait for). */
+  finished?: boolean;
 }
 
 export interface ShardPollerDeps {
   readonly config: KinesisMappingConfig;
-  readonly kinesis: KinesisClient;
-  readonly streamName: string;
   readonly shardId: string;
+  readonly streamName: string;
   readonly position: ShardPosition;
-  /** Where to start when the shard has no checkpoint yet (set once at mapping creation). */
-  readonly initialIterator: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'>;
+  /** Where the records come from (GetRecords polling today; SubscribeToShard with enhanced fan-out). */
+  readonly source: ShardRecordSource;
+  readonly filter: RecordFilter;
   readonly runner: BatchRunner;
   readonly metrics: MappingMetrics;
   readonly pollIntervalMs: number;
@@ -40,14 +43,13 @@ export interface ShardPollerDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   readonly log: (line: string) => void;
+  /** Called once the shard is closed and all its records are finished, with the children Kinesis named. */
+  readonly onShardFinished?: (shardId: string, childShardIds: readonly string[]) => void;
 }
 
 export class ShardPoller {
   private running = false;
   private loop: Promise<void> | undefined;
-  private iterator: string | undefined;
-  /** Last sequence number read from the shard (where a new iterator continues). */
-  private lastRead: string | undefined;
   /** Read but not yet put in a batch (a 6 MB cut or a full batch left them over). */
   private carry: PolledRecord[] = [];
   /** Sequence numbers read, in shard order, until the checkpoint passes them. */
@@ -58,6 +60,8 @@ export class ShardPoller {
   /** Per slot: the batch in flight, if any. */
   private readonly inFlight: (Promise<void> | undefined)[];
   private batchFinished: (() => void) | undefined;
+  /** Set when the source reported the shard's end. */
+  private closedWith: readonly string[] | undefined;
 
   constructor(private readonly deps: ShardPollerDeps) {
     const factor = deps.config.ParallelizationFactor;
@@ -69,9 +73,13 @@ export class ShardPoller {
     return this.inFlight.some((b) => b !== undefined);
   }
 
-  /** Gets the first shard iterator now, so a LATEST mapping starts at the moment it is enabled. */
+  get shardId(): string {
+    return this.deps.shardId;
+  }
+
+  /** Lets the source take its starting position now (see ShardRecordSource.prime). */
   async prime(): Promise<void> {
-    this.iterator ??= await this.newIterator();
+    await this.deps.source.prime?.();
   }
 
   start(): void {
@@ -94,17 +102,17 @@ export class ShardPoller {
     while (this.running) {
       try {
         const batch = await this.gather();
-        if (batch.length === 0) continue;
-        this.deps.metrics.eventCount('PolledEventCount', batch.length);
-        this.enqueue(batch);
-        await this.untilReadAheadAllowed();
+        if (batch.length > 0) {
+          this.enqueue(batch);
+          await this.untilReadAheadAllowed();
+        }
+        if (this.closedWith && this.carry.length === 0) {
+          await this.untilIdle();
+          this.finishClosedShard();
+          return;
+        }
       } catch (error) {
         const name = error instanceof Error ? error.name : '';
-        if (name === 'ExpiredIteratorException') {
-          // Iterators expire after 5 minutes: continue from the last record read.
-          this.iterator = undefined;
-          continue;
-        }
         if (name === 'ResourceNotFoundException') {
           this.deps.log(`shard ${this.deps.shardId} of ${this.deps.streamName} is gone; its poller stops`);
           this.running = false;
@@ -125,6 +133,13 @@ export class ShardPoller {
     const take = (records: PolledRecord[]): boolean => {
       while (records.length > 0) {
         const next = records[0] as PolledRecord;
+        if (!this.deps.filter.matches(next)) {
+          // Dropped before any batch, as Lambda drops what matches no filter; the checkpoint passes it.
+          records.shift();
+          this.outstanding.push({ sequenceNumber: next.sequenceNumber, finished: true });
+          this.deps.metrics.eventCount('FilteredOutEventCount', 1);
+          continue;
+        }
         const size = payloadBytes(next);
         if (batch.length >= config.BatchSize || (batch.length > 0 && bytes + size > this.deps.maxPayloadBytes)) return true;
         batch.push(next);
@@ -133,52 +148,45 @@ export class ShardPoller {
       }
       return batch.length >= config.BatchSize;
     };
-    if (take(this.carry)) return batch;
-    while (this.running) {
-      const read = await this.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
-      if (read === undefined) return batch; // shard closed
-      this.carry.push(...read);
-      if (take(this.carry)) return batch;
+    const full = take(this.carry);
+    this.advanceCheckpoint();
+    if (full) return batch;
+    while (this.running && !this.closedWith) {
+      const read = await this.deps.source.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
+      if (read.kind === 'closed') {
+        this.closedWith = read.childShardIds;
+        return batch;
+      }
+      this.deps.metrics.eventCount('PolledEventCount', read.records.length);
+      this.carry.push(...read.records);
+      const isFull = take(this.carry);
+      this.advanceCheckpoint();
+      if (isFull) return batch;
       const remaining = windowEnds - this.deps.now();
       if (batch.length > 0 && remaining <= 0) return batch;
       await this.deps.sleep(batch.length > 0 ? Math.min(this.deps.pollIntervalMs, remaining) : this.deps.pollIntervalMs);
     }
     // Stopped while gathering: nothing was handed out, so the records will be read again from the checkpoint.
-    return [];
+    return this.running ? batch : [];
   }
 
-  /** One GetRecords call; undefined once the shard is closed (resharding is not followed). */
-  private async read(limit: number): Promise<PolledRecord[] | undefined> {
-    this.iterator ??= await this.newIterator();
-    const out = await this.deps.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: Math.max(1, limit) }));
-    if (!out.NextShardIterator) {
-      this.deps.log(`shard ${this.deps.shardId} of ${this.deps.streamName} is closed; resharding is not followed by the local target`);
-      this.running = false;
-      return undefined;
+  /** Waits until no batch is in flight and nothing is queued (a closed shard's last records). */
+  private async untilIdle(): Promise<void> {
+    while (this.running && (this.unfinished > 0 || this.busy)) {
+      await new Promise<void>((resolve) => {
+        this.batchFinished = resolve;
+      });
+      this.batchFinished = undefined;
     }
-    this.iterator = out.NextShardIterator;
-    const records = (out.Records ?? []).map(
-      (r): PolledRecord => ({
-        shardId: this.deps.shardId,
-        sequenceNumber: r.SequenceNumber ?? '',
-        partitionKey: r.PartitionKey ?? '',
-        data: r.Data ?? new Uint8Array(),
-        arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? this.deps.now(),
-      }),
-    );
-    const last = records[records.length - 1];
-    if (last) this.lastRead = last.sequenceNumber;
-    return records;
   }
 
-  private async newIterator(): Promise<string> {
-    const after = this.lastRead ?? this.deps.position.checkpoint;
-    const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp' | 'StartingSequenceNumber'> = after
-      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
-      : this.deps.initialIterator;
-    const out = await this.deps.kinesis.send(new GetShardIteratorCommand({ StreamName: this.deps.streamName, ShardId: this.deps.shardId, ...position }));
-    if (!out.ShardIterator) throw new Error(`no shard iterator for ${this.deps.shardId}`);
-    return out.ShardIterator;
+  private finishClosedShard(): void {
+    if (!this.running) return;
+    this.deps.position.finished = true;
+    this.running = false;
+    const children = this.closedWith ?? [];
+    this.deps.log(`shard ${this.deps.shardId} of ${this.deps.streamName} is closed and finished${children.length > 0 ? ` (children: ${children.join(', ')})` : ''}`);
+    this.deps.onShardFinished?.(this.deps.shardId, children);
   }
 
   /** Queues the records on their key's slot and starts every idle slot that has records. */
@@ -236,6 +244,11 @@ export class ShardPoller {
         this.unfinished -= 1;
       }
     }
+    this.advanceCheckpoint();
+  }
+
+  /** The checkpoint moves over every finished record at the head of the shard (delivered or filtered out). */
+  private advanceCheckpoint(): void {
     while (this.outstanding[0]?.finished) {
       this.deps.position.checkpoint = (this.outstanding.shift() as { sequenceNumber: string }).sequenceNumber;
     }

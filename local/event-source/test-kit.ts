@@ -12,6 +12,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import type { FunctionInvoker, InvokeResult, MetricDatum, MetricSink } from '../contracts';
 import type { KinesisMappingInput } from './config';
 import { KinesisEventSourceMapping } from './mapping';
+import type { ShardReadLimits } from './shard-read-limits';
 
 export interface TestClients {
   readonly kinesis: KinesisClient;
@@ -167,6 +168,8 @@ export function testMapping(
     readonly timeScale?: number;
     readonly maxPayloadBytes?: number;
     readonly log?: (line: string) => void;
+    /** Share shards' read limits with other mappings (default: the mapping's own). */
+    readonly readLimits?: ShardReadLimits;
   },
   properties: Partial<KinesisMappingInput> = {},
 ): KinesisEventSourceMapping {
@@ -190,6 +193,7 @@ export function testMapping(
       retryDelayMs: 20,
       timeScale: options.timeScale ?? 1,
       ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+      ...(options.readLimits ? { readLimits: options.readLimits } : {}),
       log: options.log ?? (() => undefined),
     },
   );

@@ -140,15 +140,31 @@ class FunctionPool {
 
 export class LambdaRuntime implements FunctionInvoker {
   private readonly pools = new Map<string, FunctionPool>();
+  private readonly logDir: string;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
-    const logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
-    for (const fn of options.functions) this.pools.set(fn.functionName, new FunctionPool(fn, { ...options, logDir }));
+    this.logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
+    for (const fn of options.functions) this.addFunction(fn);
   }
 
-  /** The deployed functions (for ListFunctions). */
+  /** Every function it runs: the deployed ones and those created since (for ListFunctions). */
   get functions(): readonly FunctionModel[] {
-    return this.options.functions;
+    return [...this.pools.values()].map((p) => p.fn);
+  }
+
+  /** Runs a function created after start-up (CreateFunction). */
+  addFunction(fn: FunctionModel): void {
+    if (this.pools.has(fn.functionName)) throw new Error(`function ${fn.functionName} exists already`);
+    this.pools.set(fn.functionName, new FunctionPool(fn, { ...this.options, logDir: this.logDir }));
+  }
+
+  /** Stops a function's containers and forgets it (DeleteFunction). */
+  async removeFunction(functionName: string): Promise<boolean> {
+    const pool = this.pools.get(functionName);
+    if (!pool) return false;
+    this.pools.delete(functionName);
+    await pool.stop();
+    return true;
   }
 
   /** Warm containers of a function right now (timeouts and crashes remove theirs). */

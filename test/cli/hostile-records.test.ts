@@ -43,12 +43,10 @@ const CORPUS: ReadonlyArray<{ readonly name: string; readonly partitionKey: stri
   { name: 'deep objects', partitionKey: 'order-deeper', data: envelope('evt-deeper', `${'{"a":'.repeat(LEVELS)}0${'}'.repeat(LEVELS)}`) },
   { name: 'huge string with escapes', partitionKey: 'order-huge', data: envelope('evt-huge', JSON.stringify(`${ESCAPES}${'x'.repeat(900_000)}`)) },
   { name: 'many keys', partitionKey: 'order-keys', data: envelope('evt-keys', JSON.stringify(Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])))) },
-  {
-    name: 'special keys',
-    partitionKey: 'order-proto',
-    data: envelope('evt-proto', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":"x","hasOwnProperty":1,"toJSON":"y"}', ',"__proto__":{"admin":true}'),
-  },
-  { name: 'escapes in the envelope', partitionKey: 'order-esc', data: envelope(`evt-${ESCAPES}-\ud800-\ufffe-\uffff`, '{"status":"paid"}') },
+  { name: 'special keys', partitionKey: 'order-special', data: envelope('evt-special', '{"constructor":{"prototype":{"polluted":true}},"toString":"x","hasOwnProperty":1,"toJSON":"y"}') },
+  // Refused by the envelope (a consumer would drop the key silently), and still shown safely.
+  { name: '__proto__ keys', partitionKey: 'order-proto', data: envelope('evt-proto', '{"__proto__":{"polluted":true}}', ',"__proto__":{"admin":true}') },
+  { name: 'escapes in the envelope', partitionKey: 'order-esc', data: envelope(`evt-${ESCAPES}-\ufffe-\uffff`, '{"status":"paid","note":"\\ud800"}') },
   { name: 'not UTF-8', partitionKey: 'order-binary', data: Buffer.from([0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0xc3, 0x28, 0x9b]) },
   { name: 'escapes as text', partitionKey: 'order-text', data: Buffer.from(`${ESCAPES} not json`) },
   { name: 'corrupt KPL aggregate', partitionKey: 'order-kpl', data: Buffer.concat([KPL_MAGIC, Buffer.from('\u001b[2J corrupt aggregate, bad checksum')]) },
@@ -88,12 +86,14 @@ describe('the operator CLI on hostile records', () => {
     assert.match(JSON.stringify(byKey.get('order-deeper')!.event!.data), /nested deeper than 20 levels/);
     assert.match(byKey.get('order-huge')!.event!.data as string, /^\u001b\[2J\u001b\[H\u001b\]0;pwned\u0007\u009b31m\u202ex+… \d+ more characters$/, 'decodes to the real characters');
     assert.match(JSON.stringify(byKey.get('order-keys')!.event!.data), /"…":"\d+ more keys"/);
-    assert.deepEqual(Object.keys(byKey.get('order-proto')!.event!.data as object), ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'toJSON']);
-    assert.equal(byKey.get('order-esc')!.event!.id, `evt-${ESCAPES}-\ud800-\ufffe-\uffff`, 'the id, exact once decoded');
+    assert.deepEqual(Object.keys(byKey.get('order-special')!.event!.data as object), ['constructor', 'toString', 'hasOwnProperty', 'toJSON']);
+    assert.match(byKey.get('order-proto')!.invalid!.reason, /__proto__: a "__proto__" key cannot be carried as data/);
+    assert.equal(byKey.get('order-esc')!.event!.id, `evt-${ESCAPES}-\ufffe-\uffff`, 'the id, exact once decoded');
+    assert.equal((byKey.get('order-esc')!.event!.data as { note: string }).note, '\ud800', 'a lone surrogate in data, exact once decoded');
     const binary = byKey.get('order-binary')!.invalid!;
     assert.match(binary.reason, /not valid UTF-8/);
     assert.equal(binary.bytes, 9);
-    assert.deepEqual(Buffer.from(binary.dataBase64, 'base64'), Buffer.from(CORPUS[6]!.data));
+    assert.deepEqual(Buffer.from(binary.dataBase64, 'base64'), Buffer.from(CORPUS.find((c) => c.partitionKey === 'order-binary')!.data));
     assert.match(byKey.get('order-text')!.invalid!.reason, /not JSON/);
     assert.match(byKey.get('order-kpl')!.invalid!.reason, /corrupt KPL aggregated record/);
     assert.equal(byKey.get('order-ok')!.event!.id, 'evt-ok');
@@ -106,7 +106,8 @@ describe('the operator CLI on hostile records', () => {
     const line = (key: string): string => lines.find((l) => l.includes(`  ${key}  `)) ?? assert.fail(`no line for ${key}`);
     assert.match(line('order-deep'), /order\.status-changed {2}evt-deep {2}\[\[\[.*nested deeper than 20 levels/);
     assert.match(line('order-huge'), /\\u001b\[2J\\u001b\[H\\u001b\]0;pwned\\u0007\\u009b31m\\u202ex+… \d+ more characters/);
-    assert.match(line('order-esc'), /evt-\\x1b\[2J\\x1b\[H\\x1b\]0;pwned\\x07\\x9b31m\\u\{202e\}-\\u\{d800\}-\\u\{fffe\}-\\u\{ffff\}/);
+    assert.match(line('order-esc'), /evt-\\x1b\[2J\\x1b\[H\\x1b\]0;pwned\\x07\\x9b31m\\u\{202e\}-\\u\{fffe\}-\\u\{ffff\}.*"note":"\\ud800"/);
+    assert.match(line('order-proto'), /INVALID: .*__proto__/);
     assert.match(line('order-binary'), /INVALID: record data is not valid UTF-8 {2}data: 9 byte\(s\), not UTF-8: fffe1b5b324ac3289b$/);
     assert.match(line('order-text'), /INVALID: record data is not JSON.* {2}data: \\x1b\[2J/);
     assert.match(line('order-kpl'), /INVALID: corrupt KPL aggregated record/);
@@ -126,7 +127,7 @@ describe('the operator CLI on hostile records', () => {
         stream,
         [1, 2, 3, 4].map((n) => ({ partitionKey: `order-r${n}`, data: envelope(`evt-r${n}`, `{"status":"paid","n":${n}}`) })),
       );
-      const [deep, , huge, , proto, , binary] = written;
+      const [deep, , huge, , proto, , , binary] = written;
       const deepPoison = { ...poisonMessage(arn, deep!, 'action-failed', `RangeError: Maximum call stack size exceeded ${ESCAPES}`) };
       // A poison record dead-lettered on every retry of its batch: three copies.
       ids.deep1 = await queue.send(deepPoison);
@@ -182,7 +183,7 @@ describe('the operator CLI on hostile records', () => {
       assert.equal(deep.payload.id, 'evt-deep');
       assert.match(JSON.stringify(deep.payload.data), /nested deeper than 20 levels/);
       const binary = jsonOf<{ payload: { invalid: string; bytes: number; dataBase64: string; hexPreview: string } }>(await runCli(['dlq', 'show', ids.binary!, ...target(), '--json']));
-      assert.deepEqual(binary.payload, { invalid: 'record data is not valid UTF-8', bytes: 9, dataBase64: Buffer.from(CORPUS[6]!.data).toString('base64'), hexPreview: 'fffe1b5b324ac3289b' });
+      assert.deepEqual(binary.payload, { invalid: 'record data is not valid UTF-8', bytes: 9, dataBase64: Buffer.from(CORPUS.find((c) => c.partitionKey === 'order-binary')!.data).toString('base64'), hexPreview: 'fffe1b5b324ac3289b' });
       const range = await runCli(['dlq', 'show', ids.overlap!, ...target()]);
       assert.match(range.stdout, /records \(3 shown\):\n(.*evt-r\d.*\n){3}/);
       const proto = await runCli(['dlq', 'show', ids.protoBody!, ...target()]);
@@ -228,7 +229,7 @@ describe('the operator CLI on hostile records', () => {
       const replayed = stored.slice(hostile + 4);
       const asText = (records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): string[] =>
         records.map((r) => `${r.partitionKey} ${Buffer.from(r.data).toString('base64')}`).sort();
-      const [deep, , huge, , proto, , binary] = written;
+      const [deep, , huge, , proto, , , binary] = written;
       assert.deepEqual(asText(replayed), asText([deep!, huge!, proto!, binary!, ...ranges]), 'each record exactly once');
       assert.deepEqual(await queue.visibleIds(), [ids.notJson!, ids.deepBody!, ids.nullBody!, ids.protoBody!].sort());
     });

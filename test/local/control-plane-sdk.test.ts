@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
   GetFunctionCommand,
   InvokeCommand,
@@ -148,8 +149,53 @@ describe('control plane through the AWS SDK', () => {
     await waitFor('records written while disabled', () => invoker.delivered().includes('during-2'));
     assert.deepEqual(invoker.delivered(), ['before', 'during-1', 'during-2']);
     assert.equal((await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State, 'Enabled');
+  });
 
-    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 5 })), { name: 'InvalidParameterValueException' });
+  // This assertion used to be the refusal of any setting but Enabled; AWS updates every setting (issue 16).
+  it('UpdateEventSourceMapping changes any setting: Updating, then Enabled with the new settings, delivery continuing from the checkpoint', async () => {
+    const [summary] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'fixture' }))).EventSourceMappings ?? [];
+    const uuid = summary?.UUID as string;
+    await waitFor('Enabled', async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === 'Enabled');
+    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 0 })), {
+      name: 'ValidationException',
+      message: "1 validation error detected: Value '0' at 'batchSize' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    });
+    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, FilterCriteria: { Filters: [{ Pattern: '{"data": 1}' }] } })), {
+      name: 'InvalidParameterValueException',
+      message: 'Invalid filter pattern definition.',
+    });
+    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, MaximumRecordAgeInSeconds: 30 })), { name: 'InvalidParameterValueException' });
+    assert.equal((await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).BatchSize, 10, 'a refused update changes nothing');
+
+    const updating = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 2, MaximumRetryAttempts: 3, BisectBatchOnFunctionError: true, MaximumBatchingWindowInSeconds: 0 }));
+    assert.equal(updating.$metadata.httpStatusCode, 202);
+    assert.ok(['Updating', 'Enabling', 'Enabled'].includes(updating.State ?? ''), `state ${updating.State}`);
+    await waitFor('Enabled again', async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === 'Enabled');
+    const got = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+    assert.deepEqual([got.BatchSize, got.MaximumRetryAttempts, got.BisectBatchOnFunctionError, got.StateTransitionReason], [2, 3, true, 'User action']);
+    assert.equal(got.EventSourceMappingArn, `arn:aws:lambda:us-east-1:000000000000:event-source-mapping:${uuid}`);
+    const before = invoker.calls.length;
+    for (const data of ['u1', 'u2', 'u3', 'u4', 'u5']) await put(clients.kinesis, stream.name, 'k', data);
+    await waitFor('the records after the update', () => invoker.delivered().includes('u5'));
+    assert.ok(invoker.calls.slice(before).every((c) => c.data.length <= 2), 'batches of the new BatchSize');
+    assert.deepEqual(invoker.delivered().filter((d) => d.startsWith('u')), ['u1', 'u2', 'u3', 'u4', 'u5']);
+    await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, FunctionName: 'no-such-function' })), { name: 'InvalidParameterValueException', message: 'Function does not exist' });
+  });
+
+  it('DeleteEventSourceMapping answers 202 Deleting; the mapping is gone and delivers nothing more', async () => {
+    const [summary] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'fixture' }))).EventSourceMappings ?? [];
+    const uuid = summary?.UUID as string;
+    const deleted = await lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+    assert.equal(deleted.$metadata.httpStatusCode, 202);
+    assert.equal(deleted.State, 'Deleting');
+    await assert.rejects(lambda.send(new GetEventSourceMappingCommand({ UUID: uuid })), { name: 'ResourceNotFoundException', message: 'The resource you requested does not exist.' });
+    await assert.rejects(lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid })), { name: 'ResourceNotFoundException' });
+    assert.deepEqual((await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings, []);
+    await sleep(300);
+    const seen = invoker.calls.length;
+    await put(clients.kinesis, stream.name, 'k', 'after-delete');
+    await sleep(500);
+    assert.equal(invoker.calls.length, seen, 'nothing delivered after the delete');
   });
 
   it('PutMetricData then GetMetricData returns the statistics per aligned period, percentiles included', async () => {

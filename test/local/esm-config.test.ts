@@ -37,10 +37,15 @@ describe('event source mapping settings', () => {
 
   it('refuses what the local target does not emulate instead of ignoring it', () => {
     assert.throws(() => parseKinesisMapping({ ...BASE, TumblingWindowInSeconds: 60 }), /TumblingWindowInSeconds: not supported by the local target/);
-    assert.throws(() => parseKinesisMapping({ ...BASE, FilterCriteria: { Filters: [{ Pattern: '{"data":{"a":[1]}}' }] } }), /FilterCriteria: not supported by the local target/);
     assert.throws(
-      () => parseKinesisMapping({ ...BASE, DestinationConfig: { OnFailure: { Destination: 'arn:aws:s3:::failures' } } }),
-      /DestinationConfig\.OnFailure\.Destination: must be an SQS queue or SNS topic ARN/,
+      () => parseKinesisMapping({ ...BASE, DestinationConfig: { OnFailure: { Destination: 'kafka://broker:9092/failures' } } }),
+      /DestinationConfig\.OnFailure\.Destination: must be an SQS queue, SNS topic or S3 bucket ARN \(Kafka destinations are not emulated\)/,
     );
+  });
+
+  it('accepts what it now emulates: FilterCriteria and an S3 on-failure destination; refuses a malformed filter', () => {
+    const m = parseKinesisMapping({ ...BASE, FilterCriteria: { Filters: [{ Pattern: '{"data":{"a":[1]}}' }] }, DestinationConfig: { OnFailure: { Destination: 'arn:aws:s3:::failures' } } });
+    assert.equal(m.DestinationConfig?.OnFailure?.Destination, 'arn:aws:s3:::failures');
+    assert.throws(() => parseKinesisMapping({ ...BASE, FilterCriteria: { Filters: [{ Pattern: '{"data":{"a":1}}' }] } }), /FilterCriteria: Invalid filter pattern definition\./);
   });
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { GetEventSourceMappingCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isAlive } from './support/processes';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
@@ -76,6 +76,27 @@ describe('startLocalAws', () => {
       .points({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName: fixture.names.function } }, 0, Number.MAX_SAFE_INTEGER)
       .reduce((sum, p) => sum + p.value, 0);
     assert.ok(invocations >= 2, `Invocations recorded: ${invocations}`);
+  });
+
+  // LocalStack's test_cfn_lambda_kinesis_source (CloudFormation): a template's function, stream and
+  // mapping, read back through the service APIs. Here the template is deployed by startLocalAws.
+  it('test_cfn_lambda_kinesis_source: the template\'s mapping is served and ruled like an API-created one', async () => {
+    const mapping = localAws.deployed.eventSourceMappings[0];
+    assert.ok(mapping);
+    const got = await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }));
+    assert.equal(got.State, 'Enabled');
+    assert.equal(got.StateTransitionReason, 'User action');
+    assert.equal(got.EventSourceMappingArn, `arn:aws:lambda:${LOCAL_REGION}:000000000000:event-source-mapping:${mapping.uuid}`);
+    assert.equal(got.FunctionArn, `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${fixture.names.function}`);
+    assert.deepEqual([got.BatchSize, got.StartingPosition, got.BisectBatchOnFunctionError, got.MaximumRetryAttempts], [10, 'TRIM_HORIZON', true, 2]);
+    assert.deepEqual(got.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: fixture.names.function }));
+    assert.equal(fn.Configuration?.State, 'Active');
+    // One rule for both kinds: a second mapping of the same function and stream is refused.
+    await assert.rejects(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: fixture.names.function, EventSourceArn: got.EventSourceArn, StartingPosition: 'LATEST' })), {
+      name: 'ResourceConflictException',
+      message: `The event source arn (" ${got.EventSourceArn} ") and function (" ${fixture.names.function} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${mapping.uuid}`,
+    });
   });
 
   it('breaks and heals DynamoDB with setFault while the emulator keeps its data', async () => {

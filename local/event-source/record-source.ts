@@ -1,0 +1,118 @@
+/**
+ * Where a shard's records come from, as one replaceable piece: the ShardPoller asks its source for the
+ * next records and never talks to Kinesis itself. The source today is PollingShardReader (GetRecords on
+ * a shard iterator, under the shard's shared read limit, as Lambda's standard consumer does). Enhanced
+ * fan-out (issue 14) will be a second ShardRecordSource fed by SubscribeToShard, with the same contract:
+ * records in shard order, starting after the position it was created with, and `closed` with the child
+ * shards once a closed shard is read to its end (what resharding, issue 13, follows).
+ */
+import { GetRecordsCommand, GetShardIteratorCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { PolledRecord } from './records';
+import type { ShardReadLimiter } from './shard-read-limits';
+
+/** GetRecords returns at most 10,000 records. */
+export const MAX_GET_RECORDS = 10_000;
+
+export type ReadResult =
+  | { readonly kind: 'records'; readonly records: PolledRecord[] }
+  /** The shard is closed and every record of it was returned: its children (if Kinesis named them) come next. */
+  | { readonly kind: 'closed'; readonly childShardIds: readonly string[] };
+
+export interface ShardRecordSource {
+  /** Up to `limit` records after the last ones returned (possibly none yet). */
+  read(limit: number): Promise<ReadResult>;
+  /** Takes the starting position now (a LATEST start means "from now"), before the first read. */
+  prime?(): Promise<void>;
+}
+
+/** Where a source starts: after a sequence number, or the mapping's starting position. */
+export type SourceStart =
+  | { readonly after: string }
+  | { readonly position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'> };
+
+export interface PollingShardReaderDeps {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly shardId: string;
+  readonly start: SourceStart;
+  readonly limiter: ShardReadLimiter;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Epoch ms, for records without an arrival time. */
+  readonly now: () => number;
+}
+
+/** GetShardIterator once, then GetRecords; an expired iterator is replaced after the last record read. */
+export class PollingShardReader implements ShardRecordSource {
+  private iterator: string | undefined;
+  /** Last sequence number returned (where a new iterator continues). */
+  private lastRead: string | undefined;
+  /** Set once the shard's end was read: the child shards Kinesis named. */
+  private closedWith: readonly string[] | undefined;
+
+  constructor(private readonly deps: PollingShardReaderDeps) {
+    if ('after' in deps.start) this.lastRead = deps.start.after;
+  }
+
+  /** Gets the first shard iterator now, so a LATEST mapping starts at the moment it is enabled. */
+  async prime(): Promise<void> {
+    this.iterator ??= await this.newIterator();
+  }
+
+  async read(limit: number): Promise<ReadResult> {
+    for (;;) {
+      if (this.closedWith) return { kind: 'closed', childShardIds: this.closedWith };
+      this.iterator ??= await this.newIterator();
+      await this.untilShardHasRoom();
+      let out;
+      try {
+        out = await this.deps.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: Math.max(1, Math.min(MAX_GET_RECORDS, limit)) }));
+      } catch (error) {
+        // Iterators expire after 5 minutes: continue from the last record read.
+        if (error instanceof Error && error.name === 'ExpiredIteratorException') {
+          this.iterator = undefined;
+          continue;
+        }
+        throw error;
+      }
+      const records = (out.Records ?? []).map(
+        (r): PolledRecord => ({
+          shardId: this.deps.shardId,
+          sequenceNumber: r.SequenceNumber ?? '',
+          partitionKey: r.PartitionKey ?? '',
+          data: r.Data ?? new Uint8Array(),
+          arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? this.deps.now(),
+        }),
+      );
+      const last = records[records.length - 1];
+      if (last) this.lastRead = last.sequenceNumber;
+      if (!out.NextShardIterator) {
+        // The shard is closed and read to its end; records of this last read still come first.
+        this.closedWith = (out.ChildShards ?? []).map((c) => c.ShardId ?? '').filter((id) => id !== '');
+        if (records.length > 0) return { kind: 'records', records };
+        continue;
+      }
+      this.iterator = out.NextShardIterator;
+      return { kind: 'records', records };
+    }
+  }
+
+  /** The shard's shared read limit: a throttled read is counted and waits for room, as AWS's consumer backs off. */
+  private async untilShardHasRoom(): Promise<void> {
+    for (;;) {
+      const attempt = this.deps.limiter.tryRead();
+      if (attempt.granted) return;
+      await this.deps.sleep(attempt.retryInMs);
+    }
+  }
+
+  private async newIterator(): Promise<string> {
+    const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp' | 'StartingSequenceNumber'> = this.lastRead
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: this.lastRead }
+      : 'position' in this.deps.start
+        ? this.deps.start.position
+        : { ShardIteratorType: 'TRIM_HORIZON' };
+    const out = await this.deps.kinesis.send(new GetShardIteratorCommand({ StreamName: this.deps.streamName, ShardId: this.deps.shardId, ...position }));
+    if (!out.ShardIterator) throw new Error(`no shard iterator for ${this.deps.shardId}`);
+    return out.ShardIterator;
+  }
+}
