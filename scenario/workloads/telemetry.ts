@@ -8,7 +8,7 @@
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
 import { TelemetryEventType } from '../../lambdas/shared/actions';
-import { TELEMETRY_ALERT_KIND } from '../../lambdas/shared/telemetry-alert';
+import { TELEMETRY_ALERT_KIND } from '../../lambdas/shared/telemetry-events';
 import { breaches } from '../../lambdas/shared/telemetry-config';
 import type { Random } from '../../client/operations/seeded-random';
 import { breachingValue, normalValue, type Thresholds } from '../../client/examples/pipeline-events';
@@ -97,7 +97,7 @@ export interface AlertObservation {
   readonly metric: string;
 }
 
-/** A telemetry alert of this run (lambdas/shared/telemetry-alert.ts `TelemetryAlert`), else undefined. */
+/** A telemetry alert of this run (lambdas/shared/telemetry-events.ts `TelemetryAlert`), else undefined. */
 export function parseAlert(message: string, runId: string): AlertObservation | undefined {
   try {
     const alert = JSON.parse(message) as { kind?: unknown; device?: unknown; metric?: unknown };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { findPipeline, loadConfig } from '../../lib/config';
 import { telemetry } from '../../lambdas/actions/telemetry';
 import { TelemetryEventType } from '../../lambdas/shared/actions';
-import { TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/shared/telemetry-alert';
+import { TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/shared/telemetry-events';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
