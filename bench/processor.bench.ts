@@ -27,7 +27,7 @@ import { completeInTransaction } from '../lambdas/processor/idempotency';
 import type { ActionFactory } from '../lambdas/actions/action';
 import { noop } from '../lambdas/actions/noop';
 import { orders } from '../lambdas/actions/orders';
-import { OrderEventType } from '../lambdas/shared/actions';
+import { OrderEventType } from '../lambdas/shared/orders-events';
 import type { CloudEvent } from '../lambdas/shared/envelope';
 import { ProcessorEnv } from '../lambdas/shared/environment';
 import { readStackArtifact } from '../local/deploy';

@@ -2,7 +2,9 @@
  * Valid example events for each shipped action, shaped as the action reads them (see
  * lambdas/actions/): the `load` command and demos use them, and application developers can copy them.
  */
-import { OrderEventType, TelemetryEventType, type ActionName } from '../../lambdas/shared/actions';
+import type { ActionName } from '../../lambdas/shared/actions';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
+import { TelemetryEventType } from '../../lambdas/shared/telemetry-events';
 import type { Threshold } from '../../lambdas/shared/telemetry-config';
 import type { EventInput } from '../envelope-builder';
 

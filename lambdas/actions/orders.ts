@@ -15,7 +15,7 @@ import type { ActionEvent, ActionFactory, Decision, StateItem, TransactionalActi
 import { PoisonEventError } from '../processor/errors';
 import { compareRecordOrder } from '../processor/records';
 import { requireStateTable } from '../processor/settings';
-import { OrderEventType } from '../shared/actions';
+import { OrderEventType } from '../shared/orders-events';
 
 export const MAX_DETAILS_BYTES = 300 * 1024;
 

@@ -15,8 +15,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 // zod/mini keeps the bundle small (see lambdas/shared/telemetry-config.ts); messages are stated per rule.
 import * as z from 'zod/mini';
-import { TelemetryEventType } from '../shared/actions';
-import { TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../shared/telemetry-events';
+import { TELEMETRY_ALERT_KIND, TelemetryEventType, type TelemetryAlert } from '../shared/telemetry-events';
 import { breaches, telemetrySchema, type TelemetryConfig, type Threshold } from '../shared/telemetry-config';
 import type { ActionEvent, ActionFactory, ExternalAction, StateAccess } from './action';
 import { PoisonEventError } from '../processor/errors';

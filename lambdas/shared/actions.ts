@@ -1,7 +1,8 @@
 /**
  * The built-in actions, a contract between the configuration, the stack and the Lambda code: a pipeline's
- * `action` names one (lib/config/schema.ts), the stack bundles its entry `lambdas/handlers/<name>.ts`, and
- * producers (the example events, the `load` command, the `npm start` workloads) send the event types it reads.
+ * `action` names one (lib/config/schema.ts) and the stack bundles its entry `lambdas/handlers/<name>.ts`.
+ * What each action reads and publishes is its own contract beside this one (./orders-events.ts,
+ * ./telemetry-events.ts), kept apart so that a bundle carries only its own action's.
  *
  * Names with one meaning each: an action's *name* says which built-in action a pipeline runs (`ActionName`);
  * an action's *kind* says how its effect is made idempotent (`ActionKind`, the `kind` of lambdas/actions/action.ts).
@@ -18,8 +19,3 @@ export type ActionName = (typeof ACTION_NAMES)[number];
  */
 export type ActionKind = 'transactional' | 'external';
 
-/** Event types the `orders` action reads. */
-export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;
-
-/** Event types the `telemetry` action reads. */
-export const TelemetryEventType = { Reading: 'equipment.reading' } as const;

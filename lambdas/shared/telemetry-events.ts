@@ -1,8 +1,12 @@
 /**
- * The alert the `telemetry` action publishes once per incident on the pipeline's alerts topic: a contract
- * with whoever subscribes (an operations team, the `npm start` reconciliation).
+ * The `telemetry` action's messages: the event type it reads, and the alert it publishes once per incident
+ * on the pipeline's alerts topic (a contract with whoever subscribes: an operations team, the `npm start`
+ * reconciliation). Its configuration and breach rule are in ./telemetry-config.ts.
  */
 import type { Threshold } from './telemetry-config';
+
+/** Event types the `telemetry` action reads. */
+export const TelemetryEventType = { Reading: 'equipment.reading' } as const;
 
 /** `kind` of every telemetry alert, and the value of its `kind` SNS message attribute. */
 export const TELEMETRY_ALERT_KIND = 'stream-pipeline.telemetry-alert';

@@ -9,7 +9,7 @@
  * processor folds a batch's events on one order into one write.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { OrderEventType } from '../../lambdas/shared/actions';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { ORDER_STATUSES } from '../../client/examples/pipeline-events';
 import type { Random } from '../../client/operations/seeded-random';
 import { scanByPrefix } from '../aws/stores';

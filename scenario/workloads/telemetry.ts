@@ -7,8 +7,7 @@
  * team would: an SQS queue subscribed to the pipeline's alerts topic.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { TelemetryEventType } from '../../lambdas/shared/actions';
-import { TELEMETRY_ALERT_KIND } from '../../lambdas/shared/telemetry-events';
+import { TELEMETRY_ALERT_KIND, TelemetryEventType } from '../../lambdas/shared/telemetry-events';
 import { breaches } from '../../lambdas/shared/telemetry-config';
 import type { Random } from '../../client/operations/seeded-random';
 import { breachingValue, normalValue, type Thresholds } from '../../client/examples/pipeline-events';
