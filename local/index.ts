@@ -16,7 +16,7 @@ import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamM
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
 import { startControlPlane } from './control-plane';
 import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
-import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, type FaultProxy } from './emulators';
+import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, startKinesisGate, type FaultProxy } from './emulators';
 import { EventSourceMappingRegistry, KinesisEventSourceMapping, readThrottled, ShardReadLimits } from './event-source';
 import { LambdaRuntime } from './runtime';
 import { unpackZip } from './runtime/function-code';
@@ -81,9 +81,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
     const upstream = emulators;
 
+    // Kinesis clients → fault proxy → gate (refuses resharding on-demand streams, as AWS) → emulator.
+    const kinesisGate = await startKinesisGate(upstream.kinesis);
+    cleanups.push(() => kinesisGate.close());
     const proxies = {} as Record<FaultTarget, FaultProxy>;
     for (const target of FAULT_TARGETS) {
-      proxies[target] = await startFaultProxy(upstream[target]);
+      proxies[target] = await startFaultProxy(target === 'kinesis' ? kinesisGate.endpoint : upstream[target]);
       cleanups.push(() => proxies[target].close());
     }
     const endpoints: EmulatorEndpoints = { kinesis: proxies.kinesis.endpoint, dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, sns: upstream.sns };
@@ -218,6 +221,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         proxy.setMode(mode);
         say(`fault: ${target} ${mode}`);
       },
+      scaleOnDemandStream: (streamName, shardCount) => kinesisGate.scaleOnDemandStream(streamName, shardCount),
       stop: () => (stopping ??= undo()),
     };
   } catch (error) {
