@@ -97,6 +97,11 @@ export function startKinesisGate(upstream: string): Promise<KinesisGate> {
     });
   });
 
+  // Clients keep connections alive between polls: a server closing an idle one just as a client reuses
+  // it makes the client retry; the usual cure is an idle timeout longer than any client's.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: 0, host: '127.0.0.1' }, () => {
