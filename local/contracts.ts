@@ -98,6 +98,12 @@ export interface LocalAws {
   readonly resources: Readonly<Record<string, { readonly type: string; readonly physicalId: string; readonly arn?: string }>>;
   /** Break or heal a service's connections (its data is kept). No AWS API exists for this, hence a method. */
   setFault(target: FaultTarget, mode: FaultMode): void;
+  /**
+   * Reshards an on-demand stream to `shardCount` open shards, as AWS does by itself under load (the
+   * Kinesis API refuses UpdateShardCount, SplitShard and MergeShards on on-demand streams, here as on
+   * AWS); resolves once the stream is ACTIVE again. No AWS API exists for this, hence a method.
+   */
+  scaleOnDemandStream(streamName: string, shardCount: number): Promise<void>;
   /** Stop pollers, functions, control plane and (if started here) emulators. Idempotent. */
   stop(): Promise<void>;
 }

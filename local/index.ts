@@ -1,8 +1,9 @@
 /**
  * The embedded local AWS: `startLocalAws()` starts (or reuses) the emulators, puts fault proxies in
  * front of them, deploys the synthesized stack from cdk.out, runs its functions in the local Lambda
- * runtime, its event source mappings with AWS's semantics, its alarms on the local CloudWatch, and
- * serves the Lambda and CloudWatch APIs on loopback. `stop()` undoes all of it.
+ * runtime, its event source mappings with AWS's semantics, its alarms on the local CloudWatch, its
+ * schedules (EventBridge rules, Scheduler schedules) on the same time scale, and serves the Lambda and
+ * CloudWatch APIs on loopback. `stop()` undoes all of it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -15,9 +16,10 @@ import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamM
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
 import { startControlPlane } from './control-plane';
 import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
-import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, type FaultProxy } from './emulators';
+import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, startKinesisGate, type FaultProxy } from './emulators';
 import { EventSourceMappingRegistry, KinesisEventSourceMapping, readThrottled, ShardReadLimits } from './event-source';
 import { LambdaRuntime } from './runtime';
+import { LocalScheduler } from './scheduler';
 import { unpackZip } from './runtime/function-code';
 
 export type { LocalAws, LocalAwsOptions, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
@@ -30,6 +32,7 @@ export interface LocalAwsInstance extends LocalAws {
   readonly mappings: EventSourceMappingRegistry;
   readonly metrics: MetricStore;
   readonly alarms: AlarmEvaluator;
+  readonly schedules: LocalScheduler;
 }
 
 const FAULT_TARGETS: readonly FaultTarget[] = ['kinesis', 'dynamodb', 'sqs'];
@@ -79,9 +82,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
     const upstream = emulators;
 
+    // Kinesis clients → fault proxy → gate (refuses resharding on-demand streams, as AWS) → emulator.
+    const kinesisGate = await startKinesisGate(upstream.kinesis);
+    cleanups.push(() => kinesisGate.close());
     const proxies = {} as Record<FaultTarget, FaultProxy>;
     for (const target of FAULT_TARGETS) {
-      proxies[target] = await startFaultProxy(upstream[target]);
+      proxies[target] = await startFaultProxy(target === 'kinesis' ? kinesisGate.endpoint : upstream[target]);
       cleanups.push(() => proxies[target].close());
     }
     const endpoints: EmulatorEndpoints = { kinesis: proxies.kinesis.endpoint, dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, sns: upstream.sns };
@@ -103,7 +109,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     // Emulators of our own die with their data; shared ones (the test runner's) must be left clean.
     if (options.emulators) cleanups.push(() => deployed.teardown());
 
-    const metrics = new MetricStore(new SimulatedClock(timeScale));
+    // One simulated time axis for alarms and schedules.
+    const clock = new SimulatedClock(timeScale);
+    const metrics = new MetricStore(clock);
     const alarms = new AlarmEvaluator({ store: metrics, sns: clients.sns, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, logger: say });
     // S3 (on-failure destinations in buckets) is fauxqs, reached directly: no fault proxy in front of it.
     const s3 = upstream.s3 ? new S3Client({ ...CLIENT_DEFAULTS, endpoint: upstream.s3, forcePathStyle: true }) : undefined;
@@ -172,6 +180,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     runtime = lambdaRuntime;
     cleanups.push(() => lambdaRuntime.stop());
 
+    const schedules = new LocalScheduler({ schedules: deployed.schedules, invoker, clock, account: LOCAL_ACCOUNT, region: LOCAL_REGION, log: say });
+    schedules.start();
+    cleanups.push(() => schedules.stop());
+
     for (const alarm of deployed.alarms) alarms.add(alarm.properties);
     alarms.start();
     cleanups.push(() => alarms.stop());
@@ -197,7 +209,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     cleanups.push(() => mappings.stopAll());
     await mappings.startAll();
 
-    say(`ready: ${deployed.functions.length} functions, ${deployed.eventSourceMappings.length} event source mappings, ${deployed.alarms.length} alarms`);
+    say(`ready: ${deployed.functions.length} functions, ${deployed.eventSourceMappings.length} event source mappings, ${deployed.alarms.length} alarms, ${deployed.schedules.length} schedules`);
     say(`endpoints: ${Object.entries(env).filter(([k]) => k.startsWith('AWS_ENDPOINT_URL')).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
     let stopping: Promise<void> | undefined;
@@ -210,12 +222,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       mappings,
       metrics,
       alarms,
+      schedules,
       setFault(target: FaultTarget, mode: FaultMode): void {
         const proxy = proxies[target];
         if (!proxy) throw new Error(`no fault injection for "${target}" (only ${FAULT_TARGETS.join(', ')})`);
         proxy.setMode(mode);
         say(`fault: ${target} ${mode}`);
       },
+      scaleOnDemandStream: (streamName, shardCount) => kinesisGate.scaleOnDemandStream(streamName, shardCount),
       stop: () => (stopping ??= undo()),
     };
   } catch (error) {
@@ -233,6 +247,7 @@ function emptyDeployment(): DeployedStack {
     functions: [],
     eventSourceMappings: [],
     alarms: [],
+    schedules: [],
     notEmulated: {},
     ignoredProperties: [],
     outputs: {},

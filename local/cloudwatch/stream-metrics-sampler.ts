@@ -7,6 +7,11 @@
  * the sampler reads every shard on its own, from the start of the stream, once a second: one extra
  * GetRecords per shard and second, well inside the shard's 5 reads/s. It reads through the emulator's
  * own endpoint, not the fault proxy, because AWS counts writes even while a consumer cannot read.
+ *
+ * Resharding: the shards listed at the first read (closed ones included) are each read once from their
+ * start, and a shard read to its end (closed) hands over to the children GetRecords names, each read
+ * from its start by one reader (a merge's child is named by both parents): every record lives in exactly
+ * one shard, so each is counted once, before and after a split or merge.
  */
 import {
   ExpiredIteratorException,
@@ -45,6 +50,8 @@ export class StreamMetricsSampler {
     (error) => this.log(`[cloudwatch] listing the shards for stream metrics failed: ${error instanceof Error ? error.message : String(error)}`),
   );
   private readers: ShardReader[] | undefined;
+  /** `stream/shard` of every reader, so a shard named again (a merge's second parent) gets no second one. */
+  private readonly known = new Set<string>();
 
   constructor(private readonly options: StreamMetricsSamplerOptions) {}
 
@@ -68,12 +75,19 @@ export class StreamMetricsSampler {
       do {
         const out = await this.options.kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
         for (const shard of out.Shards ?? []) {
-          if (shard.ShardId) readers.push({ streamName, shardId: shard.ShardId, iterator: undefined, lastSequenceNumber: undefined, done: false });
+          if (shard.ShardId) this.addReader(readers, streamName, shard.ShardId);
         }
         nextToken = out.NextToken;
       } while (nextToken);
     }
     return readers;
+  }
+
+  private addReader(readers: ShardReader[], streamName: string, shardId: string): void {
+    const key = `${streamName}/${shardId}`;
+    if (this.known.has(key)) return;
+    this.known.add(key);
+    readers.push({ streamName, shardId, iterator: undefined, lastSequenceNumber: undefined, done: false });
   }
 
   private async read(reader: ShardReader): Promise<void> {
@@ -92,7 +106,11 @@ export class StreamMetricsSampler {
       ).ShardIterator;
       const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: reader.iterator }));
       reader.iterator = out.NextShardIterator;
-      if (!out.NextShardIterator) reader.done = true;
+      if (!out.NextShardIterator) {
+        // Closed and read to its end: its children are read from their start from the next round on.
+        reader.done = true;
+        for (const child of out.ChildShards ?? []) if (child.ShardId && this.readers) this.addReader(this.readers, reader.streamName, child.ShardId);
+      }
       const bySecond = new Map<number, { records: number; bytes: number }>();
       for (const record of out.Records ?? []) {
         reader.lastSequenceNumber = record.SequenceNumber ?? reader.lastSequenceNumber;

@@ -1,8 +1,9 @@
 /**
  * Deploys a synthesized stack (cdk.out, the same template `cdk deploy` uses) to the emulators:
  * creates its streams, tables (keys, TTL), queues, topics and SQS subscriptions, and resolves the
- * functions, event source mappings and alarms for the Lambda runtime, the pollers and the alarm
- * evaluator. Every resource type it does not emulate is listed in the report, never silently skipped.
+ * functions, event source mappings, alarms and schedules (EventBridge rules, Scheduler schedules) for the
+ * Lambda runtime, the pollers, the alarm evaluator and the scheduler. Every resource type it does not
+ * emulate is listed in the report, never silently skipped.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,11 +17,12 @@ import { deployTable, TABLE_NOT_EMULATED } from './dynamodb';
 import { IntrinsicResolver, UnresolvableError, type ResolvedResource } from './intrinsics';
 import { deployStream, STREAM_NOT_EMULATED } from './kinesis';
 import { deployQueue, deployTopic, EMULATED_PROTOCOLS, QUEUE_NOT_EMULATED, subscribe, TOPIC_NOT_EMULATED, type SubscriptionProps } from './messaging';
-import type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel } from './model';
+import type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel, ScheduleModel } from './model';
 import { PhysicalNames } from './physical-names';
+import { resolveRule, resolveSchedule, resolveScheduleGroup, RULE, SCHEDULE, SCHEDULE_GROUP, type ScheduleContext } from './schedules';
 import type { CfnResource } from './template';
 
-export type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel } from './model';
+export type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel, ScheduleInputModel, ScheduleModel, ScheduleTargetModel } from './model';
 export { readStackArtifact, type StackArtifact } from './cloud-assembly';
 
 export interface DeployOptions {
@@ -49,6 +51,8 @@ export interface DeployedStack {
   readonly functions: readonly FunctionModel[];
   readonly eventSourceMappings: readonly EventSourceMappingModel[];
   readonly alarms: readonly AlarmModel[];
+  /** EventBridge rules with a ScheduleExpression and Scheduler schedules, with their Lambda targets. */
+  readonly schedules: readonly ScheduleModel[];
   /** Logical ids by resource type, for everything the local target does not emulate. */
   readonly notEmulated: Readonly<Record<string, readonly string[]>>;
   /** `Logical id (type): property` for template properties without a local effect. */
@@ -240,8 +244,27 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
   });
   if (alarms.length > 0) say(`  alarms: ${alarms.length} (${alarms.map((a) => a.alarmName).join(', ')})`);
 
-  // 6. Everything else is listed, grouped by type.
-  const handled = new Set([...Object.keys(DATA_TYPES), FUNCTION, MAPPING, ALARM, SUBSCRIPTION]);
+  // 6. Schedules (groups first: schedules name them), run by the local scheduler.
+  const scheduleContext: ScheduleContext = {
+    resolver,
+    names,
+    region,
+    account,
+    functions,
+    register,
+    notEmulated: notEmulatedHere,
+    ignoredProperty: (line) => ignoredProperties.push(line),
+  };
+  for (const [logicalId, resource] of entries) if (resource.Type === SCHEDULE_GROUP) resolveScheduleGroup(logicalId, resource, scheduleContext);
+  const schedules: ScheduleModel[] = entries
+    .map(([logicalId, resource]) => (resource.Type === RULE ? resolveRule(logicalId, resource, scheduleContext) : resource.Type === SCHEDULE ? resolveSchedule(logicalId, resource, scheduleContext) : undefined))
+    .filter((s): s is ScheduleModel => s !== undefined);
+  for (const s of schedules) {
+    say(`  schedule ${s.name} (${s.type}): ${s.expression}${s.timezone === 'UTC' ? '' : ` ${s.timezone}`} → ${s.targets.map((t) => t.functionName).join(', ')}${s.enabled ? '' : ' (DISABLED: never fires)'}`);
+  }
+
+  // 7. Everything else is listed, grouped by type.
+  const handled = new Set([...Object.keys(DATA_TYPES), FUNCTION, MAPPING, ALARM, SUBSCRIPTION, RULE, SCHEDULE, SCHEDULE_GROUP]);
   for (const [logicalId, resource] of entries) if (!handled.has(resource.Type)) notEmulatedHere(logicalId, resource.Type);
   const groups = Object.entries(notEmulated).sort(([a], [b]) => a.localeCompare(b));
   if (groups.length > 0) say(`  not emulated: ${groups.map(([type, ids]) => `${type} (${ids.length})`).join(', ')}`);
@@ -264,6 +287,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
     functions,
     eventSourceMappings,
     alarms,
+    schedules,
     notEmulated,
     ignoredProperties,
     outputs,

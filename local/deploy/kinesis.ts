@@ -18,11 +18,15 @@ const DEFAULT_RETENTION_HOURS = 24;
 /** Properties that change nothing observable locally (encryption is AWS-side). */
 export const STREAM_NOT_EMULATED = ['StreamEncryption', 'Tags'];
 
-/** AWS::Kinesis::Stream → CreateStream (+ retention), waits until ACTIVE. */
+/**
+ * AWS::Kinesis::Stream → CreateStream (+ retention), waits until ACTIVE. An ON_DEMAND stream is created in
+ * the on-demand mode (so DescribeStreamSummary says so, and resharding it is refused as on AWS) with a
+ * small fixed shard count: kinesis-mock does not scale it by itself.
+ */
 export async function deployStream(kinesis: KinesisClient, props: Record<string, unknown>, options: DeployStreamOptions): Promise<DeployedData> {
   const mode = (props.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode ?? 'PROVISIONED';
   const shardCount = mode === 'ON_DEMAND' ? options.onDemandShardCount : Number(props.ShardCount ?? 1);
-  await kinesis.send(new CreateStreamCommand({ StreamName: options.name, ShardCount: shardCount }));
+  await kinesis.send(new CreateStreamCommand({ StreamName: options.name, ShardCount: shardCount, ...(mode === 'ON_DEMAND' ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : {}) }));
   await waitUntilActive(kinesis, options.name);
   const retention = Number(props.RetentionPeriodHours ?? DEFAULT_RETENTION_HOURS);
   if (retention > DEFAULT_RETENTION_HOURS) {

@@ -52,3 +52,37 @@ export interface AlarmModel {
   readonly arn: string;
   readonly properties: Readonly<Record<string, unknown>> & { readonly AlarmName: string };
 }
+
+/** What a scheduled target gets: the rule's Scheduled Event, a constant Input, or the part of the event an InputPath selects. */
+export type ScheduleInputModel =
+  | { readonly kind: 'scheduled-event' }
+  | { readonly kind: 'input'; readonly text: string }
+  | { readonly kind: 'input-path'; readonly path: string };
+
+/** One Lambda function a schedule invokes. */
+export interface ScheduleTargetModel {
+  /** The rule target's Id (a Scheduler schedule has one target: its schedule name). */
+  readonly id: string;
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly input: ScheduleInputModel;
+}
+
+/** An `AWS::Events::Rule` with a ScheduleExpression, or an `AWS::Scheduler::Schedule`, resolved. */
+export interface ScheduleModel {
+  readonly logicalId: string;
+  readonly type: 'AWS::Events::Rule' | 'AWS::Scheduler::Schedule';
+  readonly name: string;
+  /** The rule's or the schedule's ARN (a rule's Scheduled Event names it in `resources`). */
+  readonly arn: string;
+  /** rate(...), cron(...), or at(...) (Scheduler only), as the template writes it. */
+  readonly expression: string;
+  /** IANA time zone of cron and at expressions: UTC for rules, ScheduleExpressionTimezone for schedules. */
+  readonly timezone: string;
+  /** State ENABLED (rules: also ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS); a disabled schedule never fires. */
+  readonly enabled: boolean;
+  /** Scheduler's StartDate / EndDate (ISO-8601): no invocation before or after. */
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly targets: readonly ScheduleTargetModel[];
+}

@@ -12,6 +12,7 @@ import { dynamodbLaunch, fauxqsLaunch, kinesisLaunch, type EmulatorLaunch, type 
 
 export { emulatorEndpointsFromEnv, endpointEnv, baseLocalEnv, ENDPOINT_VARIABLES, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 export { startFaultProxy, type FaultProxy } from './fault-proxy';
+export { startKinesisGate, PROVISIONED_ONLY_ACTIONS, type KinesisGate } from './kinesis-gate';
 export { freePort, isPortListening } from './free-port';
 export type { EmulatorName, JvmProfile } from './services';
 

@@ -78,6 +78,9 @@ export async function kinesisLaunch(): Promise<EmulatorLaunch> {
       CREATE_STREAM_DURATION: '0ms',
       DELETE_STREAM_DURATION: '0ms',
       UPDATE_SHARD_COUNT_DURATION: '0ms',
+      // Resharding too (AWS: seconds to minutes); meanwhile the stream is UPDATING and refuses another reshard.
+      SPLIT_SHARD_DURATION: '0ms',
+      MERGE_SHARDS_DURATION: '0ms',
       // Every test file creates its own streams; the defaults (50 shards, 10 on-demand streams) run out.
       SHARD_LIMIT: '10000',
       ON_DEMAND_STREAM_COUNT_LIMIT: '1000',

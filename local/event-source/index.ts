@@ -17,5 +17,6 @@ export { toLambdaEvent, type PolledRecord } from './records';
 export { LAMBDA_NAMESPACE, KINESIS_NAMESPACE, readThrottled } from './metrics';
 export { ShardReadLimits, ShardReadLimiter, GET_RECORDS_PER_SECOND_PER_SHARD } from './shard-read-limits';
 export { RecordFilter, InvalidFilterError, matchesPattern, MAX_FILTERS } from './filter';
-export { PollingShardReader, type ShardRecordSource, type ReadResult, type SourceStart } from './record-source';
+export { PollingShardReader, type ChildShard, type ShardRecordSource, type ReadResult, type SourceStart } from './record-source';
+export { ShardLineage, type ShardParents } from './shard-lineage';
 export { s3FailureObjectKey } from './on-failure';

@@ -2,16 +2,24 @@
  * One Kinesis event source mapping: a poller per shard, switchable at run time (Enabled), updatable
  * (UpdateEventSourceMapping), described in the Lambda API's EventSourceMappingConfiguration shape.
  *
- * The shard set is not fixed: `addShard()` starts reading a shard while the mapping runs (at start every
- * open shard is added; resharding, issue 13, adds a child once its parents report finished through
- * `onShardFinished`). Each shard's records come from a ShardRecordSource made by `sourceFor()` (GetRecords
- * polling; enhanced fan-out, issue 14, replaces only that function). Reads of a stream shard go through
- * the one ShardReadLimiter of that shard (ShardReadLimits), shared by every mapping on the stream.
+ * The shard set follows resharding (SplitShard, MergeShards, UpdateShardCount): a shard is read only once
+ * every parent it has is finished (ShardLineage), so a key's records before the reshard are all
+ * processed before its records after it, as AWS's Kinesis guide requires of a consumer. At start the
+ * mapping lists every shard of the stream and reads those whose parents are done (a stream's first
+ * shards at once); a poller whose closed shard is finished reports the children GetRecords named
+ * (`onShardFinished`), and every child whose parents are now all finished is added (`addShard()`); a
+ * periodic ListShards (`shardSyncIntervalMs`) finds whatever those missed. Checkpoints and finished
+ * shards are kept per shard across disable/enable and updates, so a re-enabled mapping resumes children
+ * from their checkpoints and never re-reads a finished parent. Each shard's records come from a
+ * ShardRecordSource made by `sourceFor()` (GetRecords polling; enhanced fan-out, issue 14, replaces only
+ * that function). Reads of a stream shard go through the one ShardReadLimiter of that shard
+ * (ShardReadLimits), shared by every mapping on the stream.
  *
  * Simplifications (documented in the README's fidelity table): checkpoints are kept in memory (a new
  * process starts from StartingPosition again); a LATEST mapping re-enabled before it processed anything
  * resumes from the time it was first started (AT_TIMESTAMP), so records written while it was disabled
- * are not lost.
+ * are not lost; shards created after a LATEST mapping first started are read from that time on, which
+ * is from their start.
  */
 import { DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -23,7 +31,8 @@ import { parseKinesisMapping, parseStreamArn, type KinesisMappingConfig } from '
 import { RecordFilter } from './filter';
 import { MappingMetrics, readThrottled } from './metrics';
 import { OnFailureDestination } from './on-failure';
-import { PollingShardReader, type ShardRecordSource, type SourceStart } from './record-source';
+import { PollingShardReader, type ChildShard, type ShardRecordSource, type SourceStart } from './record-source';
+import { ShardLineage, type ShardParents } from './shard-lineage';
 import { ShardPoller, type ShardPosition } from './shard-poller';
 import { ShardReadLimits } from './shard-read-limits';
 
@@ -46,6 +55,11 @@ export interface EventSourceMappingDeps {
   readonly readLimits?: ShardReadLimits;
   /** Pause between GetRecords calls of a shard without new records (real ms). Default 1000 (AWS's ~1 s). */
   readonly pollIntervalMs?: number;
+  /**
+   * Pause between ListShards calls that look for shards a reshard added (real ms). Default 10000. Children
+   * are normally found at once, from their parent's end (ChildShards); this finds what that missed.
+   */
+  readonly shardSyncIntervalMs?: number;
   /** Largest invoke payload in bytes. Default 6 MB, Lambda's synchronous limit (lower it only to test the cut). */
   readonly maxPayloadBytes?: number;
   /** Pause before a failed batch is retried (real ms). Default: the poll interval. */
@@ -93,6 +107,11 @@ export class KinesisEventSourceMapping {
   private mappingState: MappingState = 'Creating';
   private readonly pollers = new Map<string, ShardPoller>();
   private readonly positions = new Map<string, ShardPosition>();
+  /** The stream's shards and their parents, as far as the mapping has seen them. */
+  private readonly lineage = new ShardLineage();
+  /** The loop that lists shards now and then, while the mapping is on; `wakeShardSync` ends its pause. */
+  private shardSync: Promise<void> | undefined;
+  private wakeShardSync: (() => void) | undefined;
   /** When a LATEST mapping first started reading: where shards without a checkpoint start after a restart. */
   private latestFrom: number | undefined;
   private lastModified: number;
@@ -154,6 +173,11 @@ export class KinesisEventSourceMapping {
     return [...this.pollers.keys()];
   }
 
+  /** Shards closed and read to their end (every record processed or given up): never read again. */
+  get finishedShardIds(): string[] {
+    return [...this.positions].filter(([, p]) => p.finished).map(([id]) => id);
+  }
+
   /** Brings the mapping to its configured Enabled setting (call once after creation). */
   async start(): Promise<void> {
     await this.setEnabled(this.cfg.Enabled);
@@ -210,7 +234,8 @@ export class KinesisEventSourceMapping {
 
   /**
    * Starts reading one shard now, from its checkpoint if it has one, else from the mapping's starting
-   * position. Idempotent. Resharding (issue 13) calls it for a child once its parents are finished.
+   * position. Idempotent; a finished shard is not read again. The mapping calls it for every shard whose
+   * parents are all finished (ShardLineage decides which).
    */
   addShard(shardId: string): void {
     this.createPoller(shardId)?.start();
@@ -236,9 +261,7 @@ export class KinesisEventSourceMapping {
       sleep,
       now: this.now,
       log: this.log,
-      onShardFinished: (finished) => {
-        this.pollers.delete(finished);
-      },
+      onShardFinished: (finished, children) => this.shardFinished(finished, children),
     });
     this.pollers.set(shardId, poller);
     return poller;
@@ -327,9 +350,11 @@ export class KinesisEventSourceMapping {
     while (this.mappingState === 'Enabling') {
       try {
         const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
-        const shards = await this.listOpenShards(streamName);
+        this.lineage.learnListing(await this.listShards(streamName));
         this.latestFrom ??= this.now();
-        const created = shards.map((id) => this.createPoller(id)).filter((p): p is ShardPoller => p !== undefined);
+        const created = this.readableShards()
+          .map((id) => this.createPoller(id))
+          .filter((p): p is ShardPoller => p !== undefined);
         // First iterators are taken before the mapping says Enabled: LATEST starts at the moment it is enabled.
         await Promise.all(created.map((p) => p.prime()));
         for (const poller of created) poller.start();
@@ -340,10 +365,15 @@ export class KinesisEventSourceMapping {
         await sleep(this.pollIntervalMs);
       }
     }
-    if (this.mappingState === 'Enabling') this.mappingState = 'Enabled';
+    if (this.mappingState === 'Enabling') {
+      this.mappingState = 'Enabled';
+      this.startShardSync();
+    }
   }
 
   private async stopPollers(keepState?: MappingState): Promise<void> {
+    this.wakeShardSync?.();
+    await this.shardSync;
     const pollers = [...this.pollers.values()];
     this.pollers.clear();
     await Promise.all(pollers.map((p) => p.stop()));
@@ -358,18 +388,61 @@ export class KinesisEventSourceMapping {
     return this.latestFrom === undefined ? { ShardIteratorType: 'LATEST' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(this.latestFrom) };
   }
 
-  private async listOpenShards(streamName: string): Promise<string[]> {
-    const ids: string[] = [];
+  /** Shards that may be read now: not finished, every parent finished. */
+  private readableShards(): string[] {
+    return this.lineage.readable((id) => this.positions.get(id)?.finished === true);
+  }
+
+  /** A closed shard is read to its end: its children whose parents are now all finished are read next. */
+  private shardFinished(shardId: string, children: readonly ChildShard[]): void {
+    this.pollers.delete(shardId);
+    this.lineage.learnChildren(children.map((c): ShardParents => ({ shardId: c.shardId, parentShardIds: c.parentShardIds })));
+    for (const id of this.readableShards()) this.addShard(id);
+  }
+
+  /** Lists the shards every `shardSyncIntervalMs` while the mapping is on, and reads those now readable. */
+  private startShardSync(): void {
+    if (this.shardSync) return;
+    const intervalMs = this.deps.shardSyncIntervalMs ?? 10_000;
+    const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
+    this.shardSync = (async () => {
+      while (this.isOn()) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          this.wakeShardSync = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (!this.isOn()) break;
+        try {
+          this.lineage.learnListing(await this.listShards(streamName));
+          for (const id of this.readableShards()) this.addShard(id);
+        } catch (error) {
+          // Kinesis unreachable or the stream gone: the pollers report it; the next round tries again.
+          this.log(`listing the shards of ${streamName} failed (${error instanceof Error ? error.message : String(error)}); trying again in ${intervalMs} ms`);
+        }
+      }
+    })().finally(() => {
+      this.shardSync = undefined;
+      this.wakeShardSync = undefined;
+    });
+  }
+
+  /** Every shard of the stream, closed ones included, with its parents (ParentShardId, AdjacentParentShardId). */
+  private async listShards(streamName: string): Promise<ShardParents[]> {
+    const shards: ShardParents[] = [];
     let nextToken: string | undefined;
     do {
       const out = await this.deps.kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
       for (const shard of out.Shards ?? []) {
-        // Open shards only: a closed parent's records are not followed until resharding is (issue 13).
-        if (shard.ShardId && !shard.SequenceNumberRange?.EndingSequenceNumber) ids.push(shard.ShardId);
+        if (!shard.ShardId) continue;
+        const parentShardIds = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => typeof p === 'string' && p !== '');
+        shards.push({ shardId: shard.ShardId, parentShardIds });
       }
       nextToken = out.NextToken;
     } while (nextToken);
-    return ids;
+    return shards;
   }
 }
 

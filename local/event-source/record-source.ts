@@ -13,10 +13,17 @@ import type { ShardReadLimiter } from './shard-read-limits';
 /** GetRecords returns at most 10,000 records. */
 export const MAX_GET_RECORDS = 10_000;
 
+/** A shard that follows a closed one (GetRecords' ChildShards): a split has two, a merge's child has two parents. */
+export interface ChildShard {
+  readonly shardId: string;
+  /** Every parent of the child: one after a split, two after a merge. */
+  readonly parentShardIds: readonly string[];
+}
+
 export type ReadResult =
   | { readonly kind: 'records'; readonly records: PolledRecord[] }
   /** The shard is closed and every record of it was returned: its children (if Kinesis named them) come next. */
-  | { readonly kind: 'closed'; readonly childShardIds: readonly string[] };
+  | { readonly kind: 'closed'; readonly childShards: readonly ChildShard[] };
 
 export interface ShardRecordSource {
   /** Up to `limit` records after the last ones returned (possibly none yet). */
@@ -47,7 +54,7 @@ export class PollingShardReader implements ShardRecordSource {
   /** Last sequence number returned (where a new iterator continues). */
   private lastRead: string | undefined;
   /** Set once the shard's end was read: the child shards Kinesis named. */
-  private closedWith: readonly string[] | undefined;
+  private closedWith: readonly ChildShard[] | undefined;
 
   constructor(private readonly deps: PollingShardReaderDeps) {
     if ('after' in deps.start) this.lastRead = deps.start.after;
@@ -60,7 +67,7 @@ export class PollingShardReader implements ShardRecordSource {
 
   async read(limit: number): Promise<ReadResult> {
     for (;;) {
-      if (this.closedWith) return { kind: 'closed', childShardIds: this.closedWith };
+      if (this.closedWith) return { kind: 'closed', childShards: this.closedWith };
       this.iterator ??= await this.newIterator();
       await this.untilShardHasRoom();
       let out;
@@ -86,8 +93,12 @@ export class PollingShardReader implements ShardRecordSource {
       const last = records[records.length - 1];
       if (last) this.lastRead = last.sequenceNumber;
       if (!out.NextShardIterator) {
-        // The shard is closed and read to its end; records of this last read still come first.
-        this.closedWith = (out.ChildShards ?? []).map((c) => c.ShardId ?? '').filter((id) => id !== '');
+        // The shard is closed and read to its end (no next iterator: kinesis-mock and AWS alike; the
+        // EndingSequenceNumber ListShards reports is no help, kinesis-mock puts a sentinel there, 2^63-1,
+        // smaller than any real sequence number). Records of this last read still come first.
+        this.closedWith = (out.ChildShards ?? [])
+          .filter((c) => c.ShardId)
+          .map((c) => ({ shardId: c.ShardId as string, parentShardIds: (c.ParentShards ?? []).filter((p) => p !== '') }));
         if (records.length > 0) return { kind: 'records', records };
         continue;
       }

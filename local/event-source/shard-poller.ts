@@ -17,7 +17,7 @@ import type { BatchRunner } from './batch-runner';
 import type { KinesisMappingConfig } from './config';
 import type { RecordFilter } from './filter';
 import type { MappingMetrics } from './metrics';
-import { MAX_GET_RECORDS, type ShardRecordSource } from './record-source';
+import { MAX_GET_RECORDS, type ChildShard, type ShardRecordSource } from './record-source';
 import { payloadBytes, type PolledRecord } from './records';
 
 export interface ShardPosition {
@@ -44,7 +44,7 @@ export interface ShardPollerDeps {
   readonly now: () => number;
   readonly log: (line: string) => void;
   /** Called once the shard is closed and all its records are finished, with the children Kinesis named. */
-  readonly onShardFinished?: (shardId: string, childShardIds: readonly string[]) => void;
+  readonly onShardFinished?: (shardId: string, children: readonly ChildShard[]) => void;
 }
 
 export class ShardPoller {
@@ -60,8 +60,8 @@ export class ShardPoller {
   /** Per slot: the batch in flight, if any. */
   private readonly inFlight: (Promise<void> | undefined)[];
   private batchFinished: (() => void) | undefined;
-  /** Set when the source reported the shard's end. */
-  private closedWith: readonly string[] | undefined;
+  /** Set when the source reported the shard's end: the children Kinesis named. */
+  private closedWith: readonly ChildShard[] | undefined;
 
   constructor(private readonly deps: ShardPollerDeps) {
     const factor = deps.config.ParallelizationFactor;
@@ -154,7 +154,7 @@ export class ShardPoller {
     while (this.running && !this.closedWith) {
       const read = await this.deps.source.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
       if (read.kind === 'closed') {
-        this.closedWith = read.childShardIds;
+        this.closedWith = read.childShards;
         return batch;
       }
       this.deps.metrics.eventCount('PolledEventCount', read.records.length);
@@ -185,7 +185,7 @@ export class ShardPoller {
     this.deps.position.finished = true;
     this.running = false;
     const children = this.closedWith ?? [];
-    this.deps.log(`shard ${this.deps.shardId} of ${this.deps.streamName} is closed and finished${children.length > 0 ? ` (children: ${children.join(', ')})` : ''}`);
+    this.deps.log(`shard ${this.deps.shardId} of ${this.deps.streamName} is closed and finished${children.length > 0 ? ` (children: ${children.map((c) => c.shardId).join(', ')})` : ''}`);
     this.deps.onShardFinished?.(this.deps.shardId, children);
   }
 

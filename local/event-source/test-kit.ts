@@ -4,7 +4,7 @@
  * an in-process handler and records every call. Not used by the local target itself.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient, ListShardsCommand, MergeShardsCommand, PutRecordCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createKinesisClient } from '../../sdk/clients';
@@ -50,13 +50,46 @@ export function uniqueName(prefix: string): string {
 export async function createStream(kinesis: KinesisClient, shardCount = 1): Promise<{ name: string; arn: string; delete(): Promise<void> }> {
   const name = uniqueName('esm-test');
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+  const arn = await untilActive(kinesis, name);
+  return { name, arn, delete: async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: name }))) };
+}
+
+/** Waits until the stream is ACTIVE (after creation or a reshard); returns its ARN. */
+export async function untilActive(kinesis: KinesisClient, streamName: string): Promise<string> {
   for (;;) {
-    const summary = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
-    if (summary?.StreamStatus === 'ACTIVE' && summary.StreamARN) {
-      return { name, arn: summary.StreamARN, delete: async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: name }))) };
-    }
-    await sleep(50);
+    const summary = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary;
+    if (summary?.StreamStatus === 'ACTIVE' && summary.StreamARN) return summary.StreamARN;
+    await sleep(20);
   }
+}
+
+/** Every shard of the stream (closed ones too), as ListShards returns them. */
+export async function listShards(kinesis: KinesisClient, streamName: string): Promise<Shard[]> {
+  return (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+}
+
+/** Splits an open shard in the middle of its hash key range and waits until the stream is ACTIVE; returns the two children. */
+export async function splitShard(kinesis: KinesisClient, streamName: string, shardId: string): Promise<[string, string]> {
+  const shards = await listShards(kinesis, streamName);
+  const before = new Set(shards.map((s) => s.ShardId));
+  const shard = shards.find((s) => s.ShardId === shardId);
+  if (!shard?.HashKeyRange?.StartingHashKey || !shard.HashKeyRange.EndingHashKey) throw new Error(`no shard ${shardId} in ${streamName}`);
+  const middle = (BigInt(shard.HashKeyRange.StartingHashKey) + BigInt(shard.HashKeyRange.EndingHashKey) + 1n) / 2n;
+  await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  await untilActive(kinesis, streamName);
+  const children = (await listShards(kinesis, streamName)).map((s) => s.ShardId as string).filter((id) => !before.has(id));
+  if (children.length !== 2) throw new Error(`splitting ${shardId} made ${children.length} shards`);
+  return children as [string, string];
+}
+
+/** Merges two adjacent open shards and waits until the stream is ACTIVE; returns the child. */
+export async function mergeShards(kinesis: KinesisClient, streamName: string, shardId: string, adjacentShardId: string): Promise<string> {
+  const before = new Set((await listShards(kinesis, streamName)).map((s) => s.ShardId));
+  await kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId }));
+  await untilActive(kinesis, streamName);
+  const [child, ...more] = (await listShards(kinesis, streamName)).map((s) => s.ShardId as string).filter((id) => !before.has(id));
+  if (!child || more.length > 0) throw new Error(`merging ${shardId} and ${adjacentShardId} made ${more.length + (child ? 1 : 0)} shards`);
+  return child;
 }
 
 export async function createQueue(sqs: SQSClient): Promise<{ url: string; arn: string; delete(): Promise<void> }> {
@@ -86,8 +119,12 @@ export interface RecordedCall {
   readonly data: string[];
   readonly sequenceNumbers: string[];
   readonly partitionKeys: string[];
+  /** The shard of the batch (from eventID `shardId:sequenceNumber`). */
+  readonly shardId: string;
   readonly event: KinesisStreamEvent;
   readonly startedAt: number;
+  /** When the handler returned or threw (set then). */
+  finishedAt?: number;
 }
 
 /** What the fixture handler returns: a payload, or `{ throw: message }` for an unhandled exception. */
@@ -111,6 +148,7 @@ export class FixtureInvoker implements FunctionInvoker {
       data: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()),
       sequenceNumbers: e.Records.map((r) => r.kinesis.sequenceNumber),
       partitionKeys: e.Records.map((r) => r.kinesis.partitionKey),
+      shardId: e.Records[0]?.eventID.split(':')[0] ?? '',
       startedAt: Date.now(),
     };
     this.calls.push(call);
@@ -126,6 +164,7 @@ export class FixtureInvoker implements FunctionInvoker {
       return { kind: 'success', payload: answer, durationMs: Date.now() - began };
     } finally {
       this.running -= 1;
+      call.finishedAt = Date.now();
     }
   }
 
@@ -170,6 +209,8 @@ export function testMapping(
     readonly log?: (line: string) => void;
     /** Share shards' read limits with other mappings (default: the mapping's own). */
     readonly readLimits?: ShardReadLimits;
+    /** Pause between the mapping's ListShards calls (default 10 s, AWS-like; resharding tests lower it). */
+    readonly shardSyncIntervalMs?: number;
   },
   properties: Partial<KinesisMappingInput> = {},
 ): KinesisEventSourceMapping {
@@ -194,6 +235,7 @@ export function testMapping(
       timeScale: options.timeScale ?? 1,
       ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
       ...(options.readLimits ? { readLimits: options.readLimits } : {}),
+      ...(options.shardSyncIntervalMs !== undefined ? { shardSyncIntervalMs: options.shardSyncIntervalMs } : {}),
       log: options.log ?? (() => undefined),
     },
   );

@@ -42,6 +42,7 @@ describe('deployStack', () => {
     assert.match(onDemand.physicalId, new RegExp(`^${fixture.stackName}-OnDemand`));
     const onDemandSummary = (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: onDemand.physicalId }))).StreamDescriptionSummary;
     assert.equal(onDemandSummary?.OpenShardCount, 2);
+    assert.equal(onDemandSummary?.StreamModeDetails?.StreamMode, 'ON_DEMAND', 'created in the on-demand mode, so resharding it is refused as on AWS');
   });
 
   it('creates the table with its keys, index and TTL', async () => {

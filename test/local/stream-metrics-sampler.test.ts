@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricStore, SimulatedClock, StreamMetricsSampler } from '../../local/cloudwatch';
-import { clientsFromEnv, createStream, put, type TestClients } from '../../local/event-source/test-kit';
+import { clientsFromEnv, createStream, listShards, mergeShards, put, splitShard, type TestClients } from '../../local/event-source/test-kit';
 
 describe('stream metrics sampler', () => {
   let clients: TestClients;
@@ -37,6 +37,32 @@ describe('stream metrics sampler', () => {
       await sampler.sampleNow();
       await sampler.sampleNow();
       assert.equal(total(store, stream.name, 'IncomingRecords', began), 7);
+    } finally {
+      await sampler.stop();
+      await stream.delete();
+    }
+  });
+
+  it('follows a split and a merge: records of the parent and of the children each counted once', async () => {
+    const stream = await createStream(clients.kinesis, 1);
+    const store = new MetricStore(new SimulatedClock(1));
+    const sampler = new StreamMetricsSampler({ kinesis: clients.kinesis, store, streamNames: [stream.name] });
+    const began = Date.now();
+    try {
+      for (let i = 0; i < 4; i++) await put(clients.kinesis, stream.name, `key-${i}`, 'p');
+      await sampler.sampleNow();
+      const [parent] = (await listShards(clients.kinesis, stream.name)).map((s) => s.ShardId as string);
+      const [left, right] = await splitShard(clients.kinesis, stream.name, parent as string);
+      for (let i = 0; i < 6; i++) await put(clients.kinesis, stream.name, `key-${i}`, 'c');
+      // One round reads the parent to its end (and learns the children), the next reads them.
+      await sampler.sampleNow();
+      await sampler.sampleNow();
+      assert.equal(total(store, stream.name, 'IncomingRecords', began), 10);
+      await mergeShards(clients.kinesis, stream.name, left, right);
+      for (let i = 0; i < 3; i++) await put(clients.kinesis, stream.name, `key-${i}`, 'm');
+      // The merged shard is named by both parents: it gets one reader.
+      for (let i = 0; i < 4; i++) await sampler.sampleNow();
+      assert.equal(total(store, stream.name, 'IncomingRecords', began), 13);
     } finally {
       await sampler.stop();
       await stream.delete();
