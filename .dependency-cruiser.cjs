@@ -1,34 +1,15 @@
 /**
  * The dependency rules between rooms: which folder may import which. `npm run deps` checks them (and
- * test/checks/deps.test.ts, inside `npm test`); a violation names its rule, this file says why the rule exists.
- * Type-only imports count too: a type from the wrong room still couples the rooms.
- *
- * Temporary exemptions are listed per rule in `exempt` below, each with its reason and the issue that
- * removes it: an exemption covers exactly the files (and targets) it names, so every new wrong-room
- * import fails.
+ * test/checks/static-checks.test.ts, inside `npm test`); a violation names its rule, this file says why the
+ * rule exists. Type-only imports count too: a type from the wrong room still couples the rooms.
+ * No exemptions: every rule holds as written.
  */
-
-/** Product code: what ships (the stack, the Lambda code, the client) or runs for a user (the local AWS, the demo). */
-const PRODUCT = '^(lib|lambdas|client|local|scenario)/';
 
 /**
- * A forbidden rule with exemptions. Each exemption names the importing files (`from`, a path regex) and,
- * optionally, the only targets it may import despite the rule (`to`); without `to` the files are exempt from
- * the whole rule. Expands into one depcruise rule for everything else plus one per exemption with a `to`,
- * all under the rule's name.
+ * Product code: what ships (the stack, the Lambda code, the client and its SDK clients) or runs for a user
+ * (the local AWS, the `npm start` scenario).
  */
-function withExemptions(rule, exemptions) {
-  const exemptFrom = exemptions.map((exemption) => exemption.from);
-  const rest = { ...rule, from: { ...rule.from, pathNot: [...(rule.from.pathNot ?? []), ...exemptFrom] } };
-  const partial = exemptions
-    .filter((exemption) => exemption.to !== undefined)
-    .map((exemption) => ({
-      ...rule,
-      from: { path: exemption.from },
-      to: { ...rule.to, pathNot: [...(rule.to.pathNot ?? []), exemption.to] },
-    }));
-  return [rest, ...partial];
-}
+const PRODUCT = '^(lib|lambdas|client|sdk|local|scenario)/';
 
 module.exports = {
   forbidden: [
@@ -56,7 +37,7 @@ module.exports = {
         'contract and lives in lambdas/shared/. (test/ and bench/: see product-code-imports-no-test-or-bench.)',
       severity: 'error',
       from: { path: '^lambdas/' },
-      to: { path: '^(lib|local|client|bin|scenario)/' },
+      to: { path: '^(lib|local|client|sdk|bin|scenario)/' },
     },
     {
       name: 'lambdas-shared-imports-no-lambda-code',
@@ -78,45 +59,59 @@ module.exports = {
       from: { path: '^lib/' },
       to: { path: '^(lambdas|client|local|scenario)/', pathNot: '^lambdas/shared/' },
     },
-    ...withExemptions(
-      {
-        name: 'client-imports-only-contracts',
-        comment:
-          'client/ is the library upstream applications embed: it may use the contracts in lambdas/shared/ ' +
-          '(envelope, DLQ message), not the stack or its configuration (lib/), the Lambda code, or the local AWS.',
-        severity: 'error',
-        from: { path: '^client/' },
-        to: { path: '^(lib|local|lambdas|scenario)/', pathNot: '^lambdas/shared/' },
+    {
+      name: 'client-imports-only-contracts',
+      comment:
+        'client/ is the library upstream applications embed: it may use the contracts in lambdas/shared/ ' +
+        '(envelope, DLQ message) and the SDK clients (sdk/), not the stack or its configuration (lib/), the ' +
+        'Lambda code, or the local AWS. A caller that knows the configuration (the CLI) resolves names and passes them in.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^(lib|local|lambdas|scenario)/', pathNot: '^lambdas/shared/' },
+    },
+    {
+      name: 'local-imports-no-product-code',
+      comment:
+        'local/ emulates AWS, nothing more: it deploys whatever template it is given and runs whatever handler ' +
+        'the template names, exactly as AWS would. Knowing the stack, the Lambda code or the client would let ' +
+        'it agree with our code where AWS might not. (It may use the SDK clients, sdk/, as any AWS user does; the ' +
+        'stack name is passed in by its caller.)',
+      severity: 'error',
+      from: { path: '^local/' },
+      to: { path: '^(lib|lambdas|client|scenario)/' },
+    },
+    {
+      name: 'sdk-imports-nothing-of-ours',
+      comment:
+        'sdk/ is how every room reaches AWS (the one place a client quirk such as Kinesis on HTTP/1.1 is written): ' +
+        'client/, local/ and the scenario all build on it, so it can know none of them, nor anything else of ours.',
+      severity: 'error',
+      from: { path: '^sdk/' },
+      to: { path: '^(bin|lib|lambdas|client|local|scenario|test|bench)/' },
+    },
+    {
+      name: 'scenario-judges-through-contracts',
+      comment:
+        'scenario/ (the `npm start` run) drives the product from outside and judges what it did: it reads the ' +
+        'configuration (lib/config/), uses the client and the SDK clients, and knows the Lambda code only through ' +
+        'its contracts (lambdas/shared/) and the local AWS only through its contract (local/contracts.ts). Judging ' +
+        'the processor with its own code would let the judge agree with a bug; the stack is reached by its names.',
+      severity: 'error',
+      from: { path: '^scenario/' },
+      to: {
+        path: '^(lambdas|lib|local)/',
+        pathNot: ['^lambdas/shared/', '^lib/config/', '^local/contracts\\.ts$'],
       },
-      [
-        // KNOWN VIOLATION, to be fixed (issue 11, thin CLI / one owner per contract): EventProducer.forPipeline
-        // reads lib/config to find a pipeline's stream name; the caller (the CLI) should resolve it and pass it in.
-        { from: '^client/event-producer\\.ts$', to: '^lib/config/index\\.ts$' },
-        // KNOWN VIOLATION, to be fixed (issue 11, contracts in lambdas/shared/ only): the example events take the
-        // PipelineConfig type from lib/config and the event type names from the actions; the event types are a
-        // contract (lambdas/shared/), the example events take the action name and thresholds they need.
-        { from: '^client/examples/pipeline-events\\.ts$', to: '^(lib/config/index|lambdas/actions/(orders|telemetry))\\.ts$' },
-      ],
-    ),
-    ...withExemptions(
-      {
-        name: 'local-imports-no-product-code',
-        comment:
-          'local/ emulates AWS, nothing more: it deploys whatever template it is given and runs whatever handler ' +
-          'the template names, exactly as AWS would. Knowing the stack, the Lambda code or the client would let ' +
-          'it agree with our code where AWS might not.',
-        severity: 'error',
-        from: { path: '^local/' },
-        to: { path: '^(lib|lambdas|client|scenario)/' },
-      },
-      [
-        // TEMPORARY (issue 11, item 1): the `npm start` demo lives in local/scenario/ until it moves to a top-level
-        // scenario/ room; it drives the product, so it imports lib/, lambdas/ and client/.
-        { from: '^local/scenario/' },
-        // TEMPORARY (issue 11, item 1): startLocalAws reads the stack name from lib/config; it is to be passed in.
-        { from: '^local/index\\.ts$', to: '^lib/config/index\\.ts$' },
-      ],
-    ),
+    },
+    {
+      name: 'only-npm-start-and-tests-import-the-scenario',
+      comment:
+        'scenario/ is the `npm start` run: bin/start.ts runs it and test/scenario/ checks it. Nothing else imports ' +
+        'it (the operator CLI in particular: what the CLI and the scenario share lives in client/operations/).',
+      severity: 'error',
+      from: { pathNot: '^(scenario/|test/|bin/start\\.ts$)' },
+      to: { path: '^scenario/' },
+    },
     {
       name: 'product-code-imports-no-test-or-bench',
       comment:

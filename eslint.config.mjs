@@ -1,4 +1,4 @@
-// `npm run lint` (and test/checks/lint.test.ts in `npm test`). A small rule set the code meets; each rule says
+// `npm run lint` (and test/checks/static-checks.test.ts in `npm test`). A small rule set the code meets; each rule says
 // why it is here. Type errors are tsc's job (`npm run typecheck`), imports between rooms dependency-cruiser's
 // (`npm run deps`). No rule needs type information: type-aware linting took ~20 s here instead of ~3 s.
 import { fileURLToPath } from 'node:url';

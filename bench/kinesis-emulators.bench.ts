@@ -7,8 +7,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../sdk/clients';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
 import { waitUntilHealthy } from '../local/emulators/health';
 import { startManagedProcess, type ManagedProcess } from '../local/emulators/managed-process';
@@ -30,11 +30,11 @@ interface Emulator {
 }
 
 function client(endpoint: string): KinesisClient {
-  return new KinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  return createKinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 async function probe(endpoint: string): Promise<void> {
-  const kinesis = new KinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: new NodeHttpHandler({ requestTimeout: 1000, throwOnRequestTimeout: true }) });
+  const kinesis = createKinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, http: { requestTimeout: 1000, throwOnRequestTimeout: true } });
   try {
     await kinesis.send(new ListStreamsCommand({}));
   } finally {

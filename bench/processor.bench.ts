@@ -26,9 +26,11 @@ import { marshallingOptions, unmarshallingOptions } from '../lambdas/processor/d
 import { completeInTransaction } from '../lambdas/processor/idempotency';
 import type { ActionFactory } from '../lambdas/actions/action';
 import { noop } from '../lambdas/actions/noop';
-import { orders, OrderEventType } from '../lambdas/actions/orders';
+import { orders } from '../lambdas/actions/orders';
+import { OrderEventType } from '../lambdas/shared/orders-events';
 import type { CloudEvent } from '../lambdas/shared/envelope';
 import { ProcessorEnv } from '../lambdas/shared/environment';
+import { readStackArtifact } from '../local/deploy';
 import { createPowertoolsHandler } from './baseline/powertools-handler';
 
 const ROOT = resolve(__dirname, '..');
@@ -282,6 +284,19 @@ async function bundleFigures(entry: string, env: Record<string, string>, outDir:
   return { bytes: statSync(outfile).size, initMs: median(times) };
 }
 
+/** The processor bundles the synthesized stack ships (cdk.out, as `cdk deploy` uploads them): bytes of each function's index.js. */
+function shippedBundles(): Record<string, number> {
+  const { assemblyDir, template } = readStackArtifact(join(ROOT, 'cdk.out'));
+  const sizes: Record<string, number> = {};
+  for (const resource of Object.values(template.Resources)) {
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    const name = resource.Properties?.FunctionName;
+    if (resource.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string' || typeof name !== 'string') continue;
+    sizes[name] = statSync(join(assemblyDir, assetPath, 'index.js')).size;
+  }
+  return sizes;
+}
+
 async function main(): Promise<void> {
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) throw new Error('AWS_ENDPOINT_URL_DYNAMODB is not set: run through `npm run bench` (bench/run.ts starts the emulators)');
   const admin = new DynamoDBClient({});
@@ -339,6 +354,7 @@ async function main(): Promise<void> {
     powertools: { noopAndOrders: await bundleFigures('bench/baseline/powertools-handler.ts', env, outDir) },
   };
   rmSync(outDir, { recursive: true, force: true });
+  const shipped = shippedBundles();
 
   const rows: string[][] = [['action', 'batch', 'handler', 'DDB req/record', 'WCU/record', 'RCU/record', 'DDB Local units/record', 'failed/batch', 'median ms', 'Powertools/ours time (paired median)']];
   for (const [action, byHandler] of Object.entries(results)) {
@@ -364,6 +380,8 @@ async function main(): Promise<void> {
   for (const [name, byEntry] of Object.entries(bundles)) {
     for (const [entry, b] of Object.entries(byEntry)) console.log(`  ${name.padEnd(10)} ${entry.padEnd(13)} ${(b.bytes / 1024).toFixed(0).padStart(6)} KiB   init ${b.initMs.toFixed(1)} ms`);
   }
+  console.log('Shipped by the stack (cdk.out, index.js of each processor function)');
+  for (const [functionName, bytes] of Object.entries(shipped)) console.log(`  ${functionName.padEnd(40)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB`);
 
   const targets = {
     noopFreshRequestsPerRecordAtMost005: results.noop!.ours!.fresh.requestsPerRecord <= 0.05,
@@ -373,7 +391,7 @@ async function main(): Promise<void> {
   };
   console.log('\nTargets:', Object.entries(targets).map(([k, v]) => `${k}=${v ? 'met' : 'MISSED'}`).join(', '));
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
-  const report = { jvmProfile: 'steady-state', loadAverage: loadavg(), cpus: cpus().length, generatedAt: new Date().toISOString(), node: process.version, batchSize: BATCH_SIZE, measuredBatches: MEASURED_BATCHES, results, bundles, targets };
+  const report = { jvmProfile: 'steady-state', loadAverage: loadavg(), cpus: cpus().length, generatedAt: new Date().toISOString(), node: process.version, batchSize: BATCH_SIZE, measuredBatches: MEASURED_BATCHES, results, bundles, shippedBundles: shipped, targets };
   writeFileSync(join(ROOT, 'reports', 'bench-processor.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log('Report: reports/bench-processor.json');
 }

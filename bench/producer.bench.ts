@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { deaggregate } from '../client/aggregation';
-import { createKinesisClient } from '../client/aws-clients';
+import { createKinesisClient } from '../sdk/clients';
 import { buildEventRecord, type BuiltRecord } from '../client/envelope-builder';
 import { EventProducer } from '../client/event-producer';
 

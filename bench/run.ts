@@ -1,11 +1,14 @@
 /**
- * `npm run bench`: starts the emulators once (local/emulators), runs every bench/*.bench.ts (or the
- * files given) one after another with their endpoints in the environment, and always stops the
- * emulators. Each benchmark prints its table and writes reports/bench-*.json.
+ * `npm run bench`: synthesizes the stack into cdk.out (lib/synth.ts, as `npm test` and `npm start` do;
+ * the processor benchmark reports the bundles the stack ships), starts the emulators once
+ * (local/emulators), runs every bench/*.bench.ts (or the files given) one after another with their
+ * endpoints in the environment, and always stops the emulators. Each benchmark prints its table and
+ * writes reports/bench-*.json. STREAM_PIPELINE_SKIP_SYNTH=1 keeps the existing cdk.out.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { synthesize } from '../lib/synth';
 import { startEmulators, type RunningEmulators } from '../local/emulators';
 
 const ROOT = resolve(__dirname, '..');
@@ -26,6 +29,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    const synthMs = await synthesize({ cwd: ROOT, log: (line) => process.stderr.write(`[bench] ${line}\n`) });
+    if (synthMs !== undefined) process.stderr.write(`[bench] cdk synth: ${synthMs} ms\n`);
     // Benchmarks measure a warmed-up server, not start-up: DynamoDB Local runs with the JVM's defaults.
     emulators = await startEmulators({ logDir: join(ROOT, '.local-aws', 'logs'), jvmProfile: 'steady-state' });
     const env = { ...process.env, ...emulators.env };

@@ -6,14 +6,13 @@
  * Exit code: 0 when every valid event was applied exactly once and every poison record is in its DLQ;
  * 1 when anything was lost or applied twice (or the run failed); 130 when interrupted (Ctrl-C).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../lib/config';
+import { synthesize as cdkSynth } from '../lib/synth';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../local/scenario/options';
-import { planScenario, runScenario } from '../local/scenario/run';
-import { formatSummary } from '../local/scenario/summary';
-import { green, red } from '../local/scenario/live-view';
+import { DEFAULT_OPTIONS, formatSummary, planScenario, runScenario, SWITCHES, type ScenarioOptions } from '../scenario';
+import { green, red } from '../client/operations/colors';
 
 const positive = (label: string) => (value: string): number => {
   const n = Number(value);
@@ -21,16 +20,15 @@ const positive = (label: string) => (value: string): number => {
   return n;
 };
 
-interface CliOptions {
+/** `--no-<kebab-case name>` for a switch named in camel case. */
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+type Switches = Record<(typeof SWITCHES)[number]['name'], boolean>;
+
+interface CliOptions extends Switches {
   rate: number;
   duration: number;
   pipelines: string;
-  duplicates: boolean;
-  outOfOrder: boolean;
-  late: boolean;
-  poison: boolean;
-  consumerOutage: boolean;
-  dynamodbOutage: boolean;
   consumerOutageSeconds?: number;
   dynamodbOutageSeconds: number;
   dynamodbFault: 'refuse' | 'stall';
@@ -43,17 +41,14 @@ interface CliOptions {
 }
 
 function program(): Command {
-  return new Command('npm start --')
+  const command = new Command('npm start --')
     .description('Runs both example pipelines on the embedded local AWS through a scenario with outages and bad input, then reconciles every event.')
     .option('--rate <events/s>', 'valid events per second, per pipeline', positive('--rate'), DEFAULT_OPTIONS.ratePerSecond)
     .option('--duration <seconds>', 'seconds of load (the drain comes after)', positive('--duration'), DEFAULT_OPTIONS.durationSeconds)
-    .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','))
-    .option('--no-duplicates', 'do not inject producer duplicates')
-    .option('--no-out-of-order', 'do not inject out-of-order events')
-    .option('--no-late', 'do not inject late events')
-    .option('--no-poison', 'do not put poison records')
-    .option('--no-consumer-outage', 'skip the consumer outage (event source mappings disabled)')
-    .option('--no-dynamodb-outage', 'skip the DynamoDB outage')
+    .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','));
+  // One switch per injection and step (scenario/workloads, scenario/steps).
+  for (const { name, skipHelp } of SWITCHES) command.option(`--no-${kebab(name)}`, skipHelp);
+  return command
     .option('--consumer-outage-seconds <seconds>', 'length of the consumer outage (default: twice the largest latency objective, or 20% of the load)', positive('--consumer-outage-seconds'))
     .option('--dynamodb-outage-seconds <seconds>', 'length of the DynamoDB outage', positive('--dynamodb-outage-seconds'), DEFAULT_OPTIONS.dynamodbOutageSeconds)
     .addOption(new Option('--dynamodb-fault <mode>', 'how the DynamoDB outage breaks connections').choices(['refuse', 'stall']).default(DEFAULT_OPTIONS.dynamodbFault))
@@ -71,14 +66,7 @@ function toScenarioOptions(cli: CliOptions): ScenarioOptions {
     ratePerSecond: cli.rate,
     durationSeconds: cli.duration,
     pipelines: cli.pipelines.split(',').map((p) => p.trim()).filter(Boolean),
-    steps: {
-      duplicates: cli.duplicates,
-      outOfOrder: cli.outOfOrder,
-      late: cli.late,
-      poison: cli.poison,
-      consumerOutage: cli.consumerOutage,
-      dynamodbOutage: cli.dynamodbOutage,
-    },
+    steps: Object.fromEntries(SWITCHES.map(({ name }) => [name, cli[name]])) as Switches,
     consumerOutageSeconds: cli.consumerOutageSeconds,
     dynamodbOutageSeconds: cli.dynamodbOutageSeconds,
     dynamodbFault: cli.dynamodbFault,
@@ -92,18 +80,16 @@ const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-function synthesize(): void {
+async function synthesize(): Promise<void> {
   say('▸ cdk synth --quiet');
-  const began = Date.now();
-  const result = spawnSync('npx', ['cdk', 'synth', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`cdk synth failed (exit code ${result.status ?? result.signal})`);
-  say(`  synthesized into cdk.out in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  const ms = await cdkSynth({ log: (line) => say(`  ${line}`) });
+  if (ms !== undefined) say(`  synthesized into cdk.out in ${(ms / 1000).toFixed(1)} s`);
 }
 
 async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
   say(`▸ starting the embedded local AWS (time scale ${options.timeScale}×) and deploying the stack`);
   const began = Date.now();
-  const localAws = await startLocalAws({ timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
+  const localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
   say(`  ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return localAws;
 }
@@ -133,7 +119,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    if (cli.synth || !existsSync('cdk.out')) synthesize();
+    if (cli.synth || !existsSync('cdk.out')) await synthesize();
     if (abort.signal.aborted) return 130;
     localAws = await startTarget(options, cli.json);
     Object.assign(process.env, localAws.env);

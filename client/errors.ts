@@ -1,25 +1,34 @@
-/** Errors the producer raises at the call site, and the report of events it could not deliver. */
+/**
+ * The client's error types, one base class for the area (as Powertools' BatchProcessingError): what the
+ * producer raises at the call site, and the report of events it could not deliver.
+ */
+
+/** Base of every error the client itself defines. */
+export class ClientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
 
 /** The event was rejected before sending: the envelope is invalid. `reason` names each bad field. */
-export class EventValidationError extends Error {
+export class EventValidationError extends ClientError {
   constructor(
     readonly reason: string,
     readonly input: unknown,
   ) {
     super(`Invalid event: ${reason}`);
-    this.name = 'EventValidationError';
   }
 }
 
 /** The event was rejected before sending: as one Kinesis record it would exceed the record size limit. */
-export class EventTooLargeError extends Error {
+export class EventTooLargeError extends ClientError {
   constructor(
     readonly sizeBytes: number,
     readonly limitBytes: number,
     readonly eventId: string,
   ) {
     super(`Event ${eventId} is ${sizeBytes} bytes as a Kinesis record (partition key + data); the limit is ${limitBytes} bytes`);
-    this.name = 'EventTooLargeError';
   }
 }
 
@@ -33,12 +42,11 @@ export interface DeliveryFailure<T> {
 }
 
 /** Raised by flush() and close() when some records could not be delivered since the last flush. */
-export class DeliveryError<T> extends Error {
+export class DeliveryError<T> extends ClientError {
   constructor(readonly failures: readonly DeliveryFailure<T>[]) {
     const count = failures.reduce((n, f) => n + f.items.length, 0);
     const reasons = [...new Set(failures.map((f) => f.reason))].slice(0, 3).join('; ');
     super(`${count} record(s) could not be delivered after retries (${reasons})`);
-    this.name = 'DeliveryError';
   }
 
   /** Every undelivered item, in the order they were enqueued per key. */
@@ -48,9 +56,8 @@ export class DeliveryError<T> extends Error {
 }
 
 /** send() after close(). */
-export class ProducerClosedError extends Error {
+export class ProducerClosedError extends ClientError {
   constructor() {
     super('The producer is closed');
-    this.name = 'ProducerClosedError';
   }
 }

@@ -2,12 +2,15 @@
  * The producer client for upstream applications: send CloudEvents to a pipeline's stream, batched,
  * retried without reordering a subject's events, never dropped silently.
  *
- *   const producer = EventProducer.forPipeline('orders', { source: 'urn:shop:checkout' });
+ * The stream is given by name or ARN: an upstream application takes it from the stack's outputs or the
+ * naming rule (`<stack>-<pipeline>-events`); this repository's CLI resolves `--pipeline` from the
+ * configuration (lib/config) and passes the name. The client itself knows no configuration.
+ *
+ *   const producer = new EventProducer({ stream: { streamName: 'StreamPipeline-orders-events' }, source: 'urn:shop:checkout' });
  *   await producer.send({ type: 'order.status-changed', subject: 'order-42', data: { status: 'PAID' } });
  *   await producer.close(); // resolves when all was delivered; rejects with DeliveryError otherwise
  */
 import type { CloudEvent } from '../lambdas/shared/envelope';
-import { findPipeline, loadConfig, pipelineResourceNames } from '../lib/config';
 import { buildEventRecord, type BuildDefaults, type EventInput } from './envelope-builder';
 import type { DeliveryFailure } from './errors';
 import { RecordPublisher, type PublisherOptions, type PublisherStats, type RecordOutcome } from './record-publisher';
@@ -38,14 +41,6 @@ export class EventProducer {
   private readonly publisher: RecordPublisher<CloudEvent>;
   private readonly defaults: BuildDefaults;
   private readonly aggregate: boolean;
-
-  /** A producer for a configured pipeline's stream (`lib/config/pipelines.ts`), found by its name. */
-  static forPipeline(pipelineName: string, options: Omit<EventProducerOptions, 'stream'> = {}): EventProducer {
-    const config = loadConfig();
-    findPipeline(config, pipelineName);
-    const { streamName } = pipelineResourceNames(config.stackName, pipelineName);
-    return new EventProducer({ ...options, stream: { streamName } });
-  }
 
   constructor(options: EventProducerOptions) {
     const { aggregate, source, now, ...publisherOptions } = options;

@@ -2,6 +2,6 @@
 export { EventProducer, type EventProducerOptions, type SentEvent } from './event-producer';
 export { buildEventRecord, type EventInput, type BuiltRecord } from './envelope-builder';
 export { RecordPublisher, type PublisherOptions, type PublisherStats, type RecordOutcome, type StreamTarget } from './record-publisher';
-export { DeliveryError, EventTooLargeError, EventValidationError, ProducerClosedError, type DeliveryFailure } from './errors';
-export { createKinesisClient } from './aws-clients';
+export { ClientError, DeliveryError, EventTooLargeError, EventValidationError, ProducerClosedError, type DeliveryFailure } from './errors';
+export { createKinesisClient } from '../sdk/clients';
 export type { CloudEvent } from '../lambdas/shared/envelope';

@@ -9,7 +9,7 @@
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { aggregatePrefix } from './aggregation';
-import { createKinesisClient } from './aws-clients';
+import { createKinesisClient } from '../sdk/clients';
 import { describeError, fullJitterDelayMs, isRetryableCallError, isRetryableRecordError, type BackoffOptions } from './backoff';
 import { DeliveryError, ProducerClosedError, type DeliveryFailure } from './errors';
 
@@ -94,8 +94,8 @@ interface Entry<T> {
   settle(outcome: RecordOutcome): void;
 }
 
-/** What one key sends at a time: one record, or an aggregate of consecutive records. */
-interface Unit<T> {
+/** What one key sends at a time, as one Kinesis record: one record put, or a KPL aggregate of consecutive records. */
+interface OutgoingRecord<T> {
   readonly partitionKey: string;
   readonly data: Uint8Array;
   readonly size: number;
@@ -106,7 +106,7 @@ interface Unit<T> {
 interface KeyState<T> {
   readonly queue: Entry<T>[];
   /** Formed and not yet acknowledged or given up on (in flight, waiting for a retry, or next to go). */
-  current?: Unit<T>;
+  current?: OutgoingRecord<T>;
   /** In flight or backing off: nothing else of this key may be sent. */
   busy: boolean;
 }
@@ -131,7 +131,7 @@ export class RecordPublisher<T> {
   private readonly aggregateMaxBytes: number | undefined;
 
   private readonly keys = new Map<string, KeyState<T>>();
-  /** Keys whose next unit may be sent now, oldest first. */
+  /** Keys whose next outgoing record may be sent now, oldest first. */
   private readonly ready = new Set<string>();
   private readySince: number | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -288,17 +288,17 @@ export class RecordPublisher<T> {
     }
   }
 
-  private takeBatch(): Unit<T>[] {
-    const batch: Unit<T>[] = [];
+  private takeBatch(): OutgoingRecord<T>[] {
+    const batch: OutgoingRecord<T>[] = [];
     let bytes = 0;
     for (const partitionKey of this.ready) {
       if (batch.length >= this.maxRecordsPerCall) break;
       const state = this.keys.get(partitionKey)!;
-      state.current ??= this.formUnit(partitionKey, state);
-      const unit = state.current;
-      if (batch.length > 0 && bytes + unit.size > this.maxBytesPerCall) break;
-      bytes += unit.size;
-      batch.push(unit);
+      state.current ??= this.formRecord(partitionKey, state);
+      const outgoing = state.current;
+      if (batch.length > 0 && bytes + outgoing.size > this.maxBytesPerCall) break;
+      bytes += outgoing.size;
+      batch.push(outgoing);
       state.busy = true;
       this.ready.delete(partitionKey);
     }
@@ -306,7 +306,7 @@ export class RecordPublisher<T> {
     return batch;
   }
 
-  private formUnit(partitionKey: string, state: KeyState<T>): Unit<T> {
+  private formRecord(partitionKey: string, state: KeyState<T>): OutgoingRecord<T> {
     const head = state.queue[0]!;
     if (this.aggregateMaxBytes !== undefined && head.aggregatable && state.queue.length > 1) {
       const candidates: Entry<T>[] = [];
@@ -328,76 +328,76 @@ export class RecordPublisher<T> {
     return { partitionKey, data: head.data, size: head.size, entries: [head], attempts: 0 };
   }
 
-  private async sendBatch(batch: Unit<T>[]): Promise<void> {
+  private async sendBatch(batch: OutgoingRecord<T>[]): Promise<void> {
     this.inFlightCalls++;
     this.counters.putRecordsCalls++;
     const target = 'streamName' in this.options.stream ? { StreamName: this.options.stream.streamName } : { StreamARN: this.options.stream.streamArn };
-    const records: PutRecordsRequestEntry[] = batch.map((unit) => ({ PartitionKey: unit.partitionKey, Data: unit.data }));
+    const records: PutRecordsRequestEntry[] = batch.map((outgoing) => ({ PartitionKey: outgoing.partitionKey, Data: outgoing.data }));
     try {
       const response = await this.client.send(new PutRecordsCommand({ ...target, Records: records }));
-      batch.forEach((unit, i) => {
+      batch.forEach((outgoing, i) => {
         const result = response.Records?.[i];
         if (result?.SequenceNumber && result.ShardId && !result.ErrorCode) {
-          this.acknowledge(unit, result.ShardId, result.SequenceNumber);
+          this.acknowledge(outgoing, result.ShardId, result.SequenceNumber);
         } else {
           const code = result?.ErrorCode ?? 'MissingResult';
           if (code === 'ProvisionedThroughputExceededException') this.counters.throttled++;
           const retryable = result === undefined || isRetryableRecordError(code);
-          this.retryOrFail(unit, result?.ErrorMessage ? `${code}: ${result.ErrorMessage}` : code, retryable);
+          this.retryOrFail(outgoing, result?.ErrorMessage ? `${code}: ${result.ErrorMessage}` : code, retryable);
         }
       });
     } catch (error) {
       const retryable = isRetryableCallError(error);
-      for (const unit of batch) this.retryOrFail(unit, describeError(error), retryable);
+      for (const outgoing of batch) this.retryOrFail(outgoing, describeError(error), retryable);
     } finally {
       this.inFlightCalls--;
       this.schedule();
     }
   }
 
-  private acknowledge(unit: Unit<T>, shardId: string, sequenceNumber: string): void {
-    unit.attempts++;
+  private acknowledge(outgoing: OutgoingRecord<T>, shardId: string, sequenceNumber: string): void {
+    outgoing.attempts++;
     this.counters.kinesisRecords++;
-    this.counters.acknowledged += unit.entries.length;
-    for (const entry of unit.entries) entry.settle({ ok: true, shardId, sequenceNumber, attempts: unit.attempts });
-    this.finishUnit(unit);
+    this.counters.acknowledged += outgoing.entries.length;
+    for (const entry of outgoing.entries) entry.settle({ ok: true, shardId, sequenceNumber, attempts: outgoing.attempts });
+    this.finishRecord(outgoing);
   }
 
-  private retryOrFail(unit: Unit<T>, reason: string, retryable: boolean): void {
-    unit.attempts++;
-    if (retryable && unit.attempts < this.maxAttempts) {
-      this.counters.retries += unit.entries.length;
-      const delay = fullJitterDelayMs(unit.attempts, this.options.backoff);
+  private retryOrFail(outgoing: OutgoingRecord<T>, reason: string, retryable: boolean): void {
+    outgoing.attempts++;
+    if (retryable && outgoing.attempts < this.maxAttempts) {
+      this.counters.retries += outgoing.entries.length;
+      const delay = fullJitterDelayMs(outgoing.attempts, this.options.backoff);
       setTimeout(() => {
-        this.keys.get(unit.partitionKey)!.busy = false;
-        this.markReady(unit.partitionKey);
+        this.keys.get(outgoing.partitionKey)!.busy = false;
+        this.markReady(outgoing.partitionKey);
         this.schedule();
       }, delay);
       return;
     }
     const failure: DeliveryFailure<T> = {
-      partitionKey: unit.partitionKey,
-      reason: retryable ? `gave up after ${unit.attempts} attempts: ${reason}` : reason,
-      attempts: unit.attempts,
-      items: unit.entries.map((e) => e.item),
+      partitionKey: outgoing.partitionKey,
+      reason: retryable ? `gave up after ${outgoing.attempts} attempts: ${reason}` : reason,
+      attempts: outgoing.attempts,
+      items: outgoing.entries.map((e) => e.item),
     };
-    this.counters.failed += unit.entries.length;
-    for (const entry of unit.entries) entry.settle({ ok: false, reason: failure.reason, attempts: unit.attempts });
+    this.counters.failed += outgoing.entries.length;
+    for (const entry of outgoing.entries) entry.settle({ ok: false, reason: failure.reason, attempts: outgoing.attempts });
     this.unreported.push(failure);
     try {
       this.options.onFailure?.(failure);
     } catch {
       // A throwing callback must not stop delivery of other keys; the failure still reaches flush().
     }
-    this.finishUnit(unit);
+    this.finishRecord(outgoing);
   }
 
-  private finishUnit(unit: Unit<T>): void {
-    const state = this.keys.get(unit.partitionKey)!;
+  private finishRecord(outgoing: OutgoingRecord<T>): void {
+    const state = this.keys.get(outgoing.partitionKey)!;
     state.current = undefined;
     state.busy = false;
-    if (state.queue.length > 0) this.markReady(unit.partitionKey);
-    else this.keys.delete(unit.partitionKey);
-    this.release(unit.entries);
+    if (state.queue.length > 0) this.markReady(outgoing.partitionKey);
+    else this.keys.delete(outgoing.partitionKey);
+    this.release(outgoing.entries);
   }
 }

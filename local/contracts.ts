@@ -59,7 +59,10 @@ export interface LocalAwsOptions {
   readonly deploy?: boolean;
   /** Cloud assembly folder to deploy from. Default `cdk.out`. */
   readonly cdkOut?: string;
-  /** Stack to deploy. Default: the configured stack name (lib/config). */
+  /**
+   * Stack to deploy (name or artifact id), given by the caller: `npm start` and the tests pass the configured
+   * one (lib/config). Default: the cloud assembly's only stack, as `cdk deploy` picks it (an error when it holds several).
+   */
   readonly stackName?: string;
   /** Simulated seconds per real second for alarm periods and record ages (60 = a 5-minute period passes in 5 s). Default 1. */
   readonly timeScale?: number;

@@ -6,13 +6,12 @@
  * CloudWatch APIs on loopback. `stop()` undoes all of it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { join } from 'node:path';
-import { loadConfig } from '../lib/config';
+import { createKinesisClient } from '../sdk/clients';
 import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamMetricsSampler } from './cloudwatch';
 import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
 import { startControlPlane } from './control-plane';
@@ -41,8 +40,7 @@ const FAULT_TARGETS: readonly FaultTarget[] = ['kinesis', 'dynamodb', 'sqs'];
 const CLIENT_DEFAULTS = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 
 function kinesisClient(endpoint: string): KinesisClient {
-  // HTTP/1.1: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
-  return new KinesisClient({ ...CLIENT_DEFAULTS, endpoint, requestHandler: new NodeHttpHandler() });
+  return createKinesisClient({ ...CLIENT_DEFAULTS, endpoint });
 }
 
 function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
@@ -101,7 +99,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         ? emptyDeployment()
         : await deployStack({
             cdkOut: options.cdkOut ?? 'cdk.out',
-            stackName: options.stackName ?? loadConfig().stackName,
+            stackName: options.stackName,
             clients,
             region: LOCAL_REGION,
             account: LOCAL_ACCOUNT,

@@ -13,12 +13,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { synthesize as cdkSynth } from '../lib/synth';
 import { baseLocalEnv, startEmulators, type RunningEmulators } from '../local/emulators';
 
 const ROOT = resolve(__dirname, '..');
 const TEST_CONCURRENCY = 2;
-const SYNTH_LOCK_ATTEMPTS = 10;
-const SYNTH_LOCK_WAIT_MS = 10_000;
 /** Grace period for the test process after Ctrl-C before it is killed. */
 const INTERRUPT_GRACE_MS = 10_000;
 
@@ -59,41 +58,8 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, o
 }
 
 async function synthesize(env: NodeJS.ProcessEnv): Promise<void> {
-  if (process.env.STREAM_PIPELINE_SKIP_SYNTH === '1') {
-    log('STREAM_PIPELINE_SKIP_SYNTH=1: using the existing cdk.out');
-    return;
-  }
-  if (!existsSync(join(ROOT, 'bin', 'app.ts'))) {
-    log('bin/app.ts does not exist yet: skipping cdk synth (tests that need cdk.out will fail)');
-    return;
-  }
-  const began = Date.now();
-  for (let attempt = 1; ; attempt += 1) {
-    const { code, stderr } = await runTeeingStderr('npx', ['cdk', 'synth', '--quiet'], env);
-    if (code === 0) break;
-    // Another synth into the same cdk.out (a second `npm test`, `npm start`) holds the CLI's lock: wait for it.
-    if (attempt < SYNTH_LOCK_ATTEMPTS && /currently synthing to/.test(stderr)) {
-      log(`cdk.out is locked by another synth: retrying in ${SYNTH_LOCK_WAIT_MS / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, SYNTH_LOCK_WAIT_MS));
-      continue;
-    }
-    throw new Error(`cdk synth failed (exit code ${code})`);
-  }
-  log(`cdk synth: ${Date.now() - began} ms`);
-}
-
-/** Like run(), with stderr shown as it comes and also returned. */
-function runTeeingStderr(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, [...args], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      process.stderr.write(chunk);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolvePromise({ code: code ?? 1, stderr }));
-  });
+  const ms = await cdkSynth({ cwd: ROOT, env, log });
+  if (ms !== undefined) log(`cdk synth: ${ms} ms`);
 }
 
 /** External target: deploy the synthesized stack with cdklocal, as `cdk deploy` would on AWS. */

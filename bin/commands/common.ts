@@ -6,7 +6,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { createCloudWatchClient, createKinesisClient, createSqsClient } from '../../client/aws-clients';
+import { createCloudWatchClient, createKinesisClient, createSqsClient } from '../../sdk/clients';
 import { queueUrlOf } from '../../client/operations/dlq-queue';
 import { safeJson } from '../../client/operations/render';
 import { findPipeline, loadConfig, pipelineResourceNames, type PipelineConfig, type PipelinesConfig } from '../../lib/config';
@@ -44,7 +44,7 @@ export interface Target {
   readonly streamName: string;
 }
 
-/** Resolves --pipeline (physical names from lib/config/names.ts) or --stream. */
+/** Resolves --pipeline (physical names from lib/config/resource-names.ts) or --stream. */
 export function resolveStream(options: TargetOptions): Target {
   const config = loadConfig();
   if (!options.pipeline && !options.stream) throw new UsageError(`say which stream: --pipeline <${config.pipelines.map((p) => p.name).join('|')}> or --stream <name>`);

@@ -1,17 +1,13 @@
-/** `load`: a load generator with injected duplicates, out-of-order and invalid events. */
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+/** `load`: a load generator with injected duplicates, out-of-order and invalid events. Options and printing; the generator is client/operations/load-generator.ts. */
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { EventProducer } from '../../client/event-producer';
-import { exampleEvents } from '../../client/examples/pipeline-events';
-import { RecordPublisher } from '../../client/record-publisher';
-import { ACTION_NAMES, type PipelineConfig } from '../../lib/config';
-import { seededRandom } from '../../local/scenario/random';
+import type { ExamplePipeline } from '../../client/examples/pipeline-events';
+import { generateLoad, type LoadOptions, type LoadSummary } from '../../client/operations/load-generator';
+import { ACTION_NAMES, type ActionName } from '../../lib/config';
 import { addStreamOptions, EXIT_PARTIAL, parseDuration, parseFraction, parsePositiveInt, printJson, resolveStream, UsageError, withClients, type TargetOptions } from './common';
 import { DEFAULT_CLI_SOURCE } from './put';
 
-interface LoadOptions extends TargetOptions {
+interface LoadCommandOptions extends TargetOptions {
   readonly rate: number;
   readonly duration?: number;
   readonly count?: number;
@@ -20,35 +16,15 @@ interface LoadOptions extends TargetOptions {
   readonly outOfOrder: number;
   readonly invalid: number;
   readonly seed?: number;
-  readonly action?: PipelineConfig['action'];
+  readonly action?: ActionName;
   readonly source: string;
   readonly aggregate?: boolean;
   readonly progress: boolean;
   readonly json?: boolean;
 }
 
-export interface LoadSummary {
-  stream: string;
-  elapsedMs: number;
-  /** Valid events sent, duplicates and out-of-order companions included. */
-  events: number;
-  duplicates: number;
-  outOfOrder: number;
-  invalid: number;
-  acknowledged: number;
-  failed: number;
-  putRecordsCalls: number;
-  eventsPerSecond: number;
-}
-
-/** Invalid records of two kinds, each a future DLQ entry with its own reason. */
-function invalidRecord(n: number, subject: string, source: string): Uint8Array {
-  const body =
-    n % 2 === 0
-      ? `not json: load-generator invalid record ${n}`
-      : JSON.stringify({ id: `invalid-${randomUUID()}`, source, subject, time: 'not-a-time', data: { n } }); // no specversion/type, bad time
-  return new TextEncoder().encode(body);
-}
+/** Without --duration or --count. */
+const DEFAULT_DURATION_MS = 10_000;
 
 export function registerLoad(program: Command): void {
   addStreamOptions(program.command('load'))
@@ -75,84 +51,52 @@ Examples:
   $ stream-pipeline load -p telemetry -r 100 -d 30s --json`,
     )
     .action(
-      withClients(async (clients, options: LoadOptions) => {
+      withClients(async (clients, options: LoadCommandOptions) => {
         if (options.duration !== undefined && options.count !== undefined) throw new UsageError('give --duration or --count, not both');
         const target = resolveStream(options);
         const action = options.action ?? target.pipeline?.action;
         if (!action) throw new UsageError('with --stream, say which events to generate: --action <orders|telemetry|noop>');
-        const pipeline: PipelineConfig = target.pipeline ?? ({ action, telemetry: target.config.pipelines.find((p) => p.action === action)?.telemetry } as PipelineConfig);
-        const runId = randomUUID().slice(0, 6);
-        const examples = exampleEvents(pipeline, runId);
-        const random = seededRandom(options.seed ?? Date.now());
-        const stream = { streamName: target.streamName };
-        const producer = new EventProducer({ stream, client: clients.kinesis, source: options.source, aggregate: options.aggregate ?? false });
-        const raw = new RecordPublisher<string>({ stream, client: clients.kinesis });
-        const durationMs = options.count === undefined ? (options.duration ?? 10_000) : undefined;
-        const summary: LoadSummary = { stream: target.streamName, elapsedMs: 0, events: 0, duplicates: 0, outOfOrder: 0, invalid: 0, acknowledged: 0, failed: 0, putRecordsCalls: 0, eventsPerSecond: 0 };
+        // --pipeline: its own events. --stream: the --action's, readings inside the limits of a configured pipeline running it.
+        const pipeline: ExamplePipeline = target.pipeline ?? { action, telemetry: target.config.pipelines.find((p) => p.action === action)?.telemetry };
+        const until: LoadOptions['until'] = options.count !== undefined ? { count: options.count } : { durationMs: options.duration ?? DEFAULT_DURATION_MS };
+        const total = 'count' in until ? until.count : until.durationMs / 1000;
 
         const bar =
           options.progress && !options.json && process.stderr.isTTY
             ? new SingleBar({ format: `load ${target.streamName} [{bar}] {percentage}% | {events} events, {invalid} invalid | {rate}/s`, hideCursor: true })
             : undefined;
-        bar?.start(options.count ?? durationMs! / 1000, 0, { events: 0, invalid: 0, rate: 0 });
-
-        const emitOne = async (n: number): Promise<void> => {
-          const subject = examples.subject(random.int(0, options.keys - 1));
-          if (random.chance(options.invalid)) {
-            await raw.put({ partitionKey: subject, data: invalidRecord(n, subject, options.source), item: subject });
-            summary.invalid++;
-            return;
-          }
-          const now = Date.now();
-          if (random.chance(options.outOfOrder)) {
-            const older = examples.next(subject, new Date(now - 50));
-            const newer = examples.next(subject, new Date(now));
-            await producer.send(newer);
-            await producer.send(older);
-            summary.events += 2;
-            summary.outOfOrder++;
-            return;
-          }
-          const { event } = await producer.send(examples.next(subject, new Date(now)));
-          summary.events++;
-          if (random.chance(options.duplicates)) {
-            await producer.send(event);
-            summary.events++;
-            summary.duplicates++;
-          }
-        };
+        bar?.start(total, 0, { events: 0, invalid: 0, rate: 0 });
 
         const stop = new AbortController();
         const onSignal = (): void => stop.abort();
         process.once('SIGINT', onSignal);
-        const start = Date.now();
-        let planned = 0;
+        let result;
         try {
-          while (!stop.signal.aborted) {
-            const elapsed = Date.now() - start;
-            if (durationMs !== undefined && elapsed >= durationMs) break;
-            if (options.count !== undefined && planned >= options.count) break;
-            const due = Math.min(Math.floor((elapsed / 1000) * options.rate) + 1, options.count ?? Infinity);
-            while (planned < due) await emitOne(planned++);
-            const seconds = (Date.now() - start) / 1000;
-            bar?.update(options.count !== undefined ? planned : Math.min(Math.round(seconds * 10) / 10, durationMs! / 1000), {
-              events: summary.events,
-              invalid: summary.invalid,
-              rate: Math.round(planned / Math.max(seconds, 0.001)),
-            });
-            await sleep(Math.min(100, 1000 / options.rate));
-          }
+          result = await generateLoad({
+            streamName: target.streamName,
+            pipeline,
+            until,
+            rate: options.rate,
+            keys: options.keys,
+            duplicates: options.duplicates,
+            outOfOrder: options.outOfOrder,
+            invalid: options.invalid,
+            seed: options.seed,
+            source: options.source,
+            aggregate: options.aggregate,
+            client: clients.kinesis,
+            signal: stop.signal,
+            onProgress: ({ planned, events, invalid, elapsedMs }) => {
+              const seconds = elapsedMs / 1000;
+              bar?.update('count' in until ? planned : Math.min(Math.round(seconds * 10) / 10, total), { events, invalid, rate: Math.round(planned / Math.max(seconds, 0.001)) });
+            },
+          });
         } finally {
           process.off('SIGINT', onSignal);
-          const results = await Promise.allSettled([producer.flush(), raw.flush()]);
           bar?.stop();
-          summary.elapsedMs = Date.now() - start;
-          summary.acknowledged = producer.stats.acknowledged + raw.stats.acknowledged;
-          summary.failed = producer.stats.failed + raw.stats.failed;
-          summary.putRecordsCalls = producer.stats.putRecordsCalls + raw.stats.putRecordsCalls;
-          summary.eventsPerSecond = Math.round(((summary.events + summary.invalid) / summary.elapsedMs) * 1000 * 10) / 10;
-          for (const r of results) if (r.status === 'rejected') process.stderr.write(`${(r.reason as Error).message}\n`);
         }
+        const summary: LoadSummary = result.summary;
+        for (const message of result.flushErrors) process.stderr.write(`${message}\n`);
         if (options.json) printJson(summary);
         else {
           process.stdout.write(

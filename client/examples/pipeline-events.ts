@@ -2,9 +2,10 @@
  * Valid example events for each shipped action, shaped as the action reads them (see
  * lambdas/actions/): the `load` command and demos use them, and application developers can copy them.
  */
-import type { PipelineConfig } from '../../lib/config';
-import { OrderEventType } from '../../lambdas/actions/orders';
-import { TelemetryEventType } from '../../lambdas/actions/telemetry';
+import type { ActionName } from '../../lambdas/shared/actions';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
+import { TelemetryEventType } from '../../lambdas/shared/telemetry-events';
+import type { Threshold } from '../../lambdas/shared/telemetry-config';
 import type { EventInput } from '../envelope-builder';
 
 /** The life of an order, one `order.status-changed` event per step. */
@@ -17,8 +18,17 @@ export interface ExampleEvents {
   next(subject: string, time: Date): EventInput;
 }
 
+/**
+ * What the example events need to know of a pipeline: its action and, for telemetry, the limits its
+ * readings stay inside. A configured pipeline (lib/config `PipelineConfig`) is one.
+ */
+export interface ExamplePipeline {
+  readonly action: ActionName;
+  readonly telemetry?: { readonly thresholds: Thresholds };
+}
+
 /** Example events for a pipeline's action. `prefix` keeps the subjects of separate runs apart. */
-export function exampleEvents(pipeline: PipelineConfig, prefix: string): ExampleEvents {
+export function exampleEvents(pipeline: ExamplePipeline, prefix: string): ExampleEvents {
   switch (pipeline.action) {
     case 'orders':
       return orderEvents(prefix);
@@ -43,7 +53,7 @@ function orderEvents(prefix: string): ExampleEvents {
   };
 }
 
-export type Threshold = { readonly min?: number; readonly max?: number };
+/** A telemetry pipeline's limits, per metric. */
 export type Thresholds = Readonly<Record<string, Threshold>>;
 
 /** A value comfortably inside a threshold (`roll` in [0, 1)): readings that never open an incident. */

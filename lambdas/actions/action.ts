@@ -14,6 +14,7 @@
  * Either kind throws `PoisonEventError` for data that can never be processed (→ dead-letter queue);
  * any other error is retryable (→ batch item failure, the event source mapping redelivers).
  */
+import type { ActionKind } from '../shared/actions';
 import type { CloudEvent } from '../shared/envelope';
 import type { UserRecord } from '../processor/records';
 import type { ProcessorSettings } from '../processor/settings';
@@ -42,7 +43,7 @@ export type Decision =
   | { readonly kind: 'none' };
 
 export interface TransactionalAction {
-  readonly kind: 'transactional';
+  readonly kind: Extract<ActionKind, 'transactional'>;
   /** Event types handled; any other type is dead-lettered as `unknown-type`. `'*'` handles every type. */
   readonly eventTypes: readonly string[] | '*';
   /** The state item the event changes, or undefined if it changes none. */
@@ -63,7 +64,7 @@ export interface StateAccess {
 export type ExternalOutcome = 'processed' | 'stale';
 
 export interface ExternalAction {
-  readonly kind: 'external';
+  readonly kind: Extract<ActionKind, 'external'>;
   readonly eventTypes: readonly string[] | '*';
   /** State items to prefetch with the batch's idempotency keys (one BatchGetItem for all). */
   stateKeys(event: ActionEvent): readonly string[];

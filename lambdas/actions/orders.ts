@@ -15,8 +15,8 @@ import type { ActionEvent, ActionFactory, Decision, StateItem, TransactionalActi
 import { PoisonEventError } from '../processor/errors';
 import { compareRecordOrder } from '../processor/records';
 import { requireStateTable } from '../processor/settings';
+import { OrderEventType } from '../shared/orders-events';
 
-export const OrderEventType = { StatusChanged: 'order.status-changed' } as const;
 export const MAX_DETAILS_BYTES = 300 * 1024;
 
 // zod/mini carries no English default messages: every rule states its own.

@@ -15,17 +15,12 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 // zod/mini keeps the bundle small (see lambdas/shared/telemetry-config.ts); messages are stated per rule.
 import * as z from 'zod/mini';
-import { telemetrySchema, type TelemetryConfig } from '../shared/telemetry-config';
+import { TELEMETRY_ALERT_KIND, TelemetryEventType, type TelemetryAlert } from '../shared/telemetry-events';
+import { breaches, telemetrySchema, type TelemetryConfig, type Threshold } from '../shared/telemetry-config';
 import type { ActionEvent, ActionFactory, ExternalAction, StateAccess } from './action';
 import { PoisonEventError } from '../processor/errors';
 import { requireStateTable, SettingsError } from '../processor/settings';
 import { ProcessorEnv } from '../shared/environment';
-
-export const TelemetryEventType = { Reading: 'equipment.reading' } as const;
-export const TELEMETRY_ALERT_KIND = 'stream-pipeline.telemetry-alert';
-
-export type { TelemetryConfig };
-type Threshold = TelemetryConfig['thresholds'][string];
 
 const readingSchema = z.object(
   {
@@ -35,29 +30,12 @@ const readingSchema = z.object(
   { error: 'must be an object with readings' },
 );
 
-/** The alert published once per incident. */
-export interface TelemetryAlert {
-  readonly kind: typeof TELEMETRY_ALERT_KIND;
-  readonly pipeline: string;
-  readonly incidentId: string;
-  readonly device: string;
-  readonly metric: string;
-  readonly value: number;
-  readonly threshold: Threshold;
-  readonly eventId: string;
-  readonly eventTime: string;
-}
-
 function parseReading(event: ActionEvent): { device: string; readings: Record<string, number> } {
   const parsed = readingSchema.safeParse(event.event.data);
   if (!parsed.success) throw new PoisonEventError(`data: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'data'} ${i.message}`).join('; ')}`);
   const device = parsed.data.deviceId ?? event.event.subject;
   if (!device) throw new PoisonEventError('readings need a device: `data.deviceId` or `subject`');
   return { device, readings: parsed.data.readings };
-}
-
-function breaches(value: number, threshold: Threshold): boolean {
-  return (threshold.max !== undefined && value > threshold.max) || (threshold.min !== undefined && value < threshold.min);
 }
 
 export function parseTelemetryConfig(json: string | undefined): TelemetryConfig {

@@ -21,12 +21,12 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ExternalAction, StateAccess, StateItem } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
-import { IdempotencyTable, StateTable } from '../shared/tables';
+import { IdempotencyStatus, IdempotencyTable, StateTable } from '../shared/tables';
 import { backoffMs, batchWrite, chunk, MAX_TRANSACTION_ITEMS, sleep, transactWrite, type WriteRequest } from './dynamo';
 import type { EngineContext } from './engine-context';
 import { ConcurrentUpdateError, describeError, StoreRejectedError } from './errors';
 import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
-import { claimInTransaction, completedItem, Status } from './idempotency';
+import { claimInTransaction, completedItem } from './idempotency';
 import { forEachWithConcurrency, stopKeysAfterFailures, type KeyGroup } from './key-group';
 import { recordPosition } from './records';
 import { nextStateItem, storedState, versionGuard } from './state-versioning';
@@ -70,7 +70,7 @@ async function claim(items: readonly WorkItem[], ctx: ExternalContext): Promise<
         const reason = result.reasons[i];
         if (reason?.code === 'None') survivors.push(item);
         else if (reason?.code === 'ValidationError') item.markPoison({ reason: PoisonReason.StoreRejected, error: 'idempotency claim refused by DynamoDB (ValidationError)' });
-        else if (reason?.currentStatus === Status.Completed) item.markDuplicate();
+        else if (reason?.currentStatus === IdempotencyStatus.Completed) item.markDuplicate();
         else item.fail(`idempotency key claimed by another record (${reason?.code ?? 'TransactionCanceled'}); will be retried`);
       });
       if (attempt >= MAX_CLAIM_ATTEMPTS) {

@@ -18,19 +18,8 @@
  *
  * Items stay far below 1 KB, so each transactional put costs 2 WCU and each plain put 1 WCU.
  */
-import { createHash } from 'node:crypto';
-import { IdempotencyTable } from '../shared/tables';
+import { IdempotencyStatus, IdempotencyTable } from '../shared/tables';
 import type { Item, TransactItem } from './dynamo';
-
-export const Status = { Completed: 'COMPLETED', InProgress: 'IN_PROGRESS', DeadLettered: 'DEAD_LETTERED' } as const;
-
-/** DynamoDB allows 2048 bytes of partition key; long source#id pairs are stored as their digest. */
-const MAX_PLAIN_KEY_BYTES = 1024;
-
-export function storageKey(idempotencyKey: string): string {
-  if (Buffer.byteLength(idempotencyKey, 'utf8') <= MAX_PLAIN_KEY_BYTES) return idempotencyKey;
-  return `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
-}
 
 export type KeyState = 'absent' | 'completed' | 'claimed';
 
@@ -41,7 +30,7 @@ export type KeyState = 'absent' | 'completed' | 'claimed';
 export function keyStateOf(item: Item | undefined, nowMs: number, position: string): KeyState {
   if (!item) return 'absent';
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= nowMs) return 'absent';
-  if (item.status === Status.Completed) return 'completed';
+  if (item.status === IdempotencyStatus.Completed) return 'completed';
   if (item.claimedBy === position) return 'absent';
   if (typeof item.leaseExpiresAt === 'number' && item.leaseExpiresAt > nowMs) return 'claimed';
   return 'absent';
@@ -70,7 +59,7 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, po
         '#leaseExpiresAt': 'leaseExpiresAt',
         '#claimedBy': 'claimedBy',
       },
-      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': Status.InProgress, ':position': position },
+      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': IdempotencyStatus.InProgress, ':position': position },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -79,7 +68,7 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, po
 const expiresAt = (writes: IdempotencyWrites, nowMs: number) => Math.floor(nowMs / 1000) + writes.ttlSeconds;
 
 export function completedItem(writes: IdempotencyWrites, key: string, nowMs: number): Item {
-  return { [IdempotencyTable.partitionKey]: key, status: Status.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
+  return { [IdempotencyTable.partitionKey]: key, status: IdempotencyStatus.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }
 
 /** Transactional action: the key is written COMPLETED together with the effect, if still free for the record at `position`. */
@@ -93,7 +82,7 @@ export function claimInTransaction(writes: IdempotencyWrites, key: string, nowMs
     writes,
     {
       [IdempotencyTable.partitionKey]: key,
-      status: Status.InProgress,
+      status: IdempotencyStatus.InProgress,
       leaseExpiresAt: nowMs + writes.leaseSeconds * 1000,
       claimedBy: position,
       [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs),
@@ -110,5 +99,5 @@ export function deadLetterMarkerKey(position: string): string {
 
 /** The marker that says the record at `position` is on the DLQ; kept as long as idempotency keys (≥ retention). */
 export function deadLetterMarker(writes: IdempotencyWrites, position: string, reason: string, nowMs: number): Item {
-  return { [IdempotencyTable.partitionKey]: deadLetterMarkerKey(position), status: Status.DeadLettered, reason, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
+  return { [IdempotencyTable.partitionKey]: deadLetterMarkerKey(position), status: IdempotencyStatus.DeadLettered, reason, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }

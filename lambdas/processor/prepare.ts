@@ -7,7 +7,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { handlesType, type Action } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
 import type { CloudEvent } from '../shared/envelope';
-import { storageKey } from './idempotency';
+import { idempotencyStorageKey } from '../shared/tables';
 import { decodeBatch } from './records';
 import { WorkItem, type Poison } from './work-item';
 
@@ -44,7 +44,7 @@ export function prepareBatch(records: readonly KinesisStreamRecord[], action: Ac
       item.markPoison({ reason: record.reason, error: record.error });
       return item;
     }
-    const key = storageKey(record.idempotencyKey);
+    const key = idempotencyStorageKey(record.idempotencyKey);
     const poison = poisonAtStart(record.event, action, options);
     if (poison) {
       const item = new WorkItem(record, key);

@@ -17,10 +17,11 @@
  */
 import type { StateItem, TransactionalAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
+import { IdempotencyStatus } from '../shared/tables';
 import { MAX_TRANSACTION_ITEMS, transactWrite, type TransactItem, type TransactionResult } from './dynamo';
 import type { EngineContext } from './engine-context';
 import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
-import { completeInTransaction, Status } from './idempotency';
+import { completeInTransaction } from './idempotency';
 import { forEachWithConcurrency, type KeyGroup } from './key-group';
 import { recordPosition } from './records';
 import { nextStateItem, storedState, versionGuard } from './state-versioning';
@@ -55,7 +56,8 @@ interface KeyPlan {
   isolated: boolean;
 }
 
-interface Unit {
+/** A key's events committed together: one transaction item set, all or nothing (a unit of commit). */
+interface CommitUnit {
   readonly plan: KeyPlan;
   readonly steps: Step[];
 }
@@ -124,8 +126,8 @@ function itemCount(steps: readonly Step[]): number {
 }
 
 /** Splits a key's steps into units of at most 100 transaction items, in order. */
-function unitsOf(plan: KeyPlan): Unit[] {
-  const units: Unit[] = [];
+function unitsOf(plan: KeyPlan): CommitUnit[] {
+  const units: CommitUnit[] = [];
   let steps: Step[] = [];
   for (const step of plan.steps) {
     if (itemCount([...steps, step]) > MAX_TRANSACTION_ITEMS) {
@@ -139,7 +141,7 @@ function unitsOf(plan: KeyPlan): Unit[] {
 }
 
 /** Last state written per state key within a unit. */
-function finalStates(unit: Unit): Map<string, Readonly<Record<string, unknown>>> {
+function finalStates(unit: CommitUnit): Map<string, Readonly<Record<string, unknown>>> {
   const states = new Map<string, Readonly<Record<string, unknown>>>();
   for (const step of unit.steps) if (step.stateAfter && step.stateKey !== undefined) states.set(step.stateKey, step.stateAfter);
   return states;
@@ -150,7 +152,7 @@ function statePut(table: string, key: string, attributes: Readonly<Record<string
 }
 
 /** The transaction items of a unit, and where each step's idempotency put sits among them. */
-function itemsOf(unit: Unit, ctx: EngineContext, nowMs: number): { items: TransactItem[]; idempotencyIndex: number[] } {
+function itemsOf(unit: CommitUnit, ctx: EngineContext, nowMs: number): { items: TransactItem[]; idempotencyIndex: number[] } {
   const items: TransactItem[] = [];
   const idempotencyIndex: number[] = [];
   for (const step of unit.steps) {
@@ -161,12 +163,12 @@ function itemsOf(unit: Unit, ctx: EngineContext, nowMs: number): { items: Transa
   return { items, idempotencyIndex };
 }
 
-function committedUnit(unit: Unit, doneAt: number): void {
+function committedUnit(unit: CommitUnit, doneAt: number): void {
   for (const step of unit.steps) step.item.done(step.outcome, doneAt);
   for (const [key, attributes] of finalStates(unit)) unit.plan.committed.set(key, { ...attributes, pk: key, version: versionOf(unit.plan.committed, key) + 1 });
 }
 
-function failUnit(unit: Unit, error: string): void {
+function failUnit(unit: CommitUnit, error: string): void {
   unit.plan.dead = true;
   for (const step of unit.steps) if (step.item.outcome === undefined) step.item.fail(error);
   unit.plan.group.stopAfterFirstFailure();
@@ -182,7 +184,7 @@ async function send(items: readonly TransactItem[], ctx: EngineContext): Promise
 }
 
 /** Commits units in one transaction, re-sending without losers; a rejected transaction is split. */
-async function commit(units: Unit[], ctx: EngineContext): Promise<void> {
+async function commit(units: CommitUnit[], ctx: EngineContext): Promise<void> {
   let pending = units;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (ctx.outOfTime()) {
@@ -211,7 +213,7 @@ async function commit(units: Unit[], ctx: EngineContext): Promise<void> {
       await commit(pending.slice(half), ctx);
       return;
     }
-    const survivors: Unit[] = [];
+    const survivors: CommitUnit[] = [];
     let offset = 0;
     for (const { unit, items, idempotencyIndex } of built) {
       const reasons = result.reasons.slice(offset, offset + items.length);
@@ -229,7 +231,7 @@ async function commit(units: Unit[], ctx: EngineContext): Promise<void> {
         unit.steps.length === 1 &&
         lost.length === 1 &&
         reasons[idempotencyIndex[0]!]?.code === 'ConditionalCheckFailed' &&
-        reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed;
+        reasons[idempotencyIndex[0]!]?.currentStatus === IdempotencyStatus.Completed;
       if (onlyCompletedKey) {
         unit.steps[0]!.item.markDuplicate();
         continue;
@@ -261,7 +263,7 @@ async function isolateKey(action: TransactionalAction, plan: KeyPlan, ctx: Engin
     const step = decide(action, item, new Map(plan.committed), ctx);
     if (step === 'stop') break;
     if (step === 'skip') continue;
-    const unit: Unit = { plan, steps: [step] };
+    const unit: CommitUnit = { plan, steps: [step] };
     const { items, idempotencyIndex } = itemsOf(unit, ctx, ctx.now());
     const result = await send(items, ctx);
     if (result.committed) {
@@ -275,7 +277,7 @@ async function isolateKey(action: TransactionalAction, plan: KeyPlan, ctx: Engin
       break;
     } else if (result.reasons.some((r) => r.code === REJECTED_ITEM_CODE)) {
       item.markPoison({ reason: PoisonReason.StoreRejected, error: `DynamoDB refused the write (${REJECTED_ITEM_CODE})` });
-    } else if (result.reasons[idempotencyIndex[0]!]?.currentStatus === Status.Completed && result.reasons.filter((r) => r.code !== 'None').length === 1) {
+    } else if (result.reasons[idempotencyIndex[0]!]?.currentStatus === IdempotencyStatus.Completed && result.reasons.filter((r) => r.code !== 'None').length === 1) {
       item.markDuplicate();
     } else {
       item.fail(`lost to a concurrent invocation (${[...new Set(result.reasons.map((r) => r.code))].join(', ')}); will be retried`);
@@ -290,15 +292,15 @@ const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
 /** Generous size of one idempotency put (key up to 1 KB plus attributes). */
 const IDEMPOTENCY_ITEM_BYTES = 1200;
 
-function unitBytes(unit: Unit): number {
+function unitBytes(unit: CommitUnit): number {
   let bytes = unit.steps.length * IDEMPOTENCY_ITEM_BYTES;
   for (const [key, attributes] of finalStates(unit)) bytes += Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(attributes));
   return bytes;
 }
 
 /** Packs units into transactions of ≤100 items and ≤3 MB, never the same state item twice in one transaction. */
-function pack(units: readonly Unit[]): Unit[][] {
-  const transactions: { units: Unit[]; size: number; bytes: number; stateKeys: Set<string> }[] = [];
+function pack(units: readonly CommitUnit[]): CommitUnit[][] {
+  const transactions: { units: CommitUnit[]; size: number; bytes: number; stateKeys: Set<string> }[] = [];
   for (const unit of units) {
     const size = itemCount(unit.steps);
     const bytes = unitBytes(unit);
@@ -322,7 +324,7 @@ function pack(units: readonly Unit[]): Unit[][] {
 export async function commitTransactional(action: TransactionalAction, plans: readonly KeyPlan[], ctx: EngineContext): Promise<void> {
   const unitsByPlan = plans.map(unitsOf);
   for (let round = 0; ; round++) {
-    const units = unitsByPlan.map((units) => units[round]).filter((unit): unit is Unit => unit !== undefined && !unit.plan.dead && !unit.plan.isolated);
+    const units = unitsByPlan.map((units) => units[round]).filter((unit): unit is CommitUnit => unit !== undefined && !unit.plan.dead && !unit.plan.isolated);
     if (units.length === 0) break;
     await forEachWithConcurrency(pack(units), ctx.concurrency, (transaction) => commit(transaction, ctx));
   }

@@ -1,7 +1,10 @@
 /**
  * Key schemas of the tables the stack creates and the processor uses. The CDK construct creates the
  * tables from these constants, the processor and the local target read them, so they cannot drift.
+ * The idempotency item's key and status values are a contract too: whoever reads the table (the
+ * `npm start` reconciliation, an operator) finds an event's key by `idempotencyStorageKey`.
  */
+import { createHash } from 'node:crypto';
 
 /** One item per idempotency key (CloudEvents source + id). */
 export const IdempotencyTable = {
@@ -9,6 +12,18 @@ export const IdempotencyTable = {
   /** DynamoDB TTL attribute: epoch seconds after which the key is forgotten. */
   ttlAttribute: 'expiresAt',
 } as const;
+
+/** The `status` of an idempotency item. */
+export const IdempotencyStatus = { Completed: 'COMPLETED', InProgress: 'IN_PROGRESS', DeadLettered: 'DEAD_LETTERED' } as const;
+
+/** DynamoDB allows 2048 bytes of partition key; long source#id pairs are stored as their digest. */
+const MAX_PLAIN_KEY_BYTES = 1024;
+
+/** The idempotency item's `pk` for an event's idempotency key (`source#id`). */
+export function idempotencyStorageKey(idempotencyKey: string): string {
+  if (Buffer.byteLength(idempotencyKey, 'utf8') <= MAX_PLAIN_KEY_BYTES) return idempotencyKey;
+  return `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+}
 
 /**
  * The pipeline's own state (orders: current order state, one item per order; telemetry: open

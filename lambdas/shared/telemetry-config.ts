@@ -31,3 +31,10 @@ export const telemetrySchema = z.strictObject({
 });
 
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
+/** One metric's limits. */
+export type Threshold = TelemetryConfig['thresholds'][string];
+
+/** The breach rule, written once: a reading above `max` or below `min` breaches its threshold. */
+export function breaches(value: number, threshold: Threshold): boolean {
+  return (threshold.max !== undefined && value > threshold.max) || (threshold.min !== undefined && value < threshold.min);
+}

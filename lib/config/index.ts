@@ -3,10 +3,10 @@
  * shared by the stack, the local target, the CLI, the docs and the tests.
  */
 import { pipelinesConfig } from './pipelines';
-import { parseConfig, type PipelineConfig, type PipelinesConfig } from './schema';
+import { parseConfig, UnknownPipelineError, type PipelineConfig, type PipelinesConfig } from './schema';
 
 export * from './schema';
-export * from './names';
+export * from './resource-names';
 
 /** The configuration in `lib/config/pipelines.ts`, validated, with defaults filled in. */
 export function loadConfig(): PipelinesConfig {
@@ -17,7 +17,7 @@ export function loadConfig(): PipelinesConfig {
 export function findPipeline(config: PipelinesConfig, name: string): PipelineConfig {
   const pipeline = config.pipelines.find((p) => p.name === name);
   if (!pipeline) {
-    throw new Error(`Unknown pipeline "${name}". Configured pipelines: ${config.pipelines.map((p) => p.name).join(', ')}`);
+    throw new UnknownPipelineError(`Unknown pipeline "${name}". Configured pipelines: ${config.pipelines.map((p) => p.name).join(', ')}`);
   }
   return pipeline;
 }

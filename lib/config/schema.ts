@@ -7,13 +7,14 @@
  * names the pipeline and the field.
  */
 import { z } from 'zod';
-import { pipelineResourceNames } from './names';
+import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
+import { ACTION_NAMES } from '../../lambdas/shared/actions';
 
-/** The actions shipped with the product. Each names a processor entry in `lambdas/processor/`. */
-export const ACTION_NAMES = ['orders', 'telemetry', 'noop'] as const;
-export type ActionName = (typeof ACTION_NAMES)[number];
+// The built-in action names are a contract with the Lambda code (lambdas/shared/actions.ts); the
+// configuration's readers get them from here too.
+export { ACTION_NAMES, type ActionName } from '../../lambdas/shared/actions';
 
 const MAX_RETENTION_HOURS = 8760;
 const MIN_RECORD_AGE_SECONDS = 60;
@@ -117,7 +118,7 @@ export const pipelineSchema = z
       .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1–31 lower-case letters, digits or dashes, starting with a letter' }),
     /** What the pipeline is for; shown in alarm descriptions and the dashboard. */
     description: z.string().min(1).max(200),
-    /** Which action processes the events (an entry in `lambdas/processor/`). */
+    /** Which built-in action processes the events (its Lambda entry is `lambdas/handlers/<action>.ts`). */
     action: z.enum(ACTION_NAMES),
     /** The Kinesis data stream. */
     stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),
@@ -222,18 +223,29 @@ export type PipelinesConfigInput = z.input<typeof configSchema>;
 export type PipelinesConfig = z.output<typeof configSchema>;
 export type PipelineConfig = z.output<typeof pipelineSchema>;
 
+/** Base of every error the configuration raises (as Powertools' BatchProcessingError for its area). */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid pipeline configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 
-/** Validates a configuration and fills in defaults; throws ConfigError listing every problem. */
+/** The configuration breaks a rule: every problem, each naming the pipeline and the field. */
+export class InvalidConfigError extends ConfigError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid pipeline configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A pipeline name the configuration does not declare (a CLI `--pipeline`, an `npm start --pipelines`). */
+export class UnknownPipelineError extends ConfigError {}
+
+/** Validates a configuration and fills in defaults; throws InvalidConfigError listing every problem. */
 export function parseConfig(input: unknown): PipelinesConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+    throw new InvalidConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
 }

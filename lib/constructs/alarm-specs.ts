@@ -6,27 +6,11 @@
  * value only known at deploy time, the event source mapping's UUID, is passed in (a token in the stack,
  * a placeholder in the docs).
  */
-import { iteratorAgeThresholdMs, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { AlarmKind, alarmName, iteratorAgeThresholdMs, type AlarmKindName, type PipelineConfig, type PipelineResourceNames } from '../config';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
 
-/** The alarm kinds of a pipeline; the alarm name is `<alarmNamePrefix><kind>`. */
-export const AlarmKind = {
-  EventToActionLatencyP99: 'EventToActionLatencyP99',
-  IteratorAge: 'IteratorAge',
-  ConsumerStalled: 'ConsumerStalled',
-  ProcessorErrors: 'ProcessorErrors',
-  ProcessorThrottles: 'ProcessorThrottles',
-  DroppedEvents: 'DroppedEvents',
-  DlqMessagesVisible: 'DlqMessagesVisible',
-  DlqOldestMessageAge: 'DlqOldestMessageAge',
-  PoisonEvents: 'PoisonEvents',
-  StreamWriteThrottled: 'StreamWriteThrottled',
-  PutRecordsThrottled: 'PutRecordsThrottled',
-  StreamReadThrottled: 'StreamReadThrottled',
-  IdempotencyReadThrottled: 'IdempotencyReadThrottled',
-  IdempotencyWriteThrottled: 'IdempotencyWriteThrottled',
-} as const;
-export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
+// The alarm kinds name the alarms (lib/config/resource-names.ts); the table below gives each its metric.
+export { AlarmKind, type AlarmKindName } from '../config';
 
 /**
  * How CloudWatch treats a period without data. Chosen per alarm, never left to the default: the
@@ -87,7 +71,7 @@ export type MathAlarmSpec = AlarmSpecCommon & { readonly math: MetricMath };
 export type AlarmSpec = MetricAlarmSpec | MathAlarmSpec;
 
 /** What the alarm table needs to know about one deployed pipeline. */
-export interface AlarmSpecInput {
+export interface AlarmSpecOptions {
   readonly pipeline: PipelineConfig;
   readonly names: PipelineResourceNames;
   /** The Kinesis event source mapping's UUID (a CloudFormation token in the stack). */
@@ -114,7 +98,7 @@ type Row = DistributiveOmit<AlarmSpec, 'alarmName' | 'periodSeconds' | 'evaluati
 };
 
 /** The table of alarms for one pipeline, in the order they appear on the dashboard and in the docs. */
-export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: AlarmSpecInput): AlarmSpec[] {
+export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: AlarmSpecOptions): AlarmSpec[] {
   const p = pipeline.name;
   const pipelineDims = { [PIPELINE_DIMENSION]: p };
   const functionDims = { FunctionName: names.functionName };
@@ -408,7 +392,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
   const { periodSeconds, evaluationPeriods } = pipeline.alarms;
   return rows.map(({ fireOn, ...row }) => ({
     ...row,
-    alarmName: `${names.alarmNamePrefix}${row.kind}`,
+    alarmName: alarmName(names, row.kind),
     periodSeconds,
     evaluationPeriods: fireOn === 'sustainedDespiteLateData' ? evaluationPeriods + LATE_DATA_PERIODS : evaluationPeriods,
     datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,

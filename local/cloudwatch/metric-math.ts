@@ -22,6 +22,7 @@
  */
 
 import type { MetricStore, StatisticQuery } from './metric-store';
+import { LocalAwsError } from '../errors';
 
 export type Comparison = '>' | '<' | '>=' | '<=' | '==' | '!=';
 export type BinaryOperator = '+' | '-' | '*' | '/' | '^' | Comparison | 'AND' | 'OR';
@@ -35,13 +36,12 @@ export type MathNode =
   | { readonly type: 'if'; readonly condition: MathNode; readonly whenTrue: MathNode; readonly whenFalse: MathNode | undefined; readonly column: number };
 
 /** A parse or type error; `column` is 1-based in the expression text. */
-export class MetricMathError extends Error {
+export class MetricMathError extends LocalAwsError {
   constructor(
     readonly detail: string,
     readonly column: number,
   ) {
     super(`${detail} (column ${column})`);
-    this.name = 'MetricMathError';
   }
 }
 

@@ -18,7 +18,7 @@ import { IntrinsicResolver, UnresolvableError, type ResolvedResource } from './i
 import { deployStream, STREAM_NOT_EMULATED } from './kinesis';
 import { deployQueue, deployTopic, EMULATED_PROTOCOLS, QUEUE_NOT_EMULATED, subscribe, TOPIC_NOT_EMULATED, type SubscriptionProps } from './messaging';
 import type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel, ScheduleModel } from './model';
-import { PhysicalNames } from './names';
+import { PhysicalNames } from './physical-names';
 import { resolveRule, resolveSchedule, resolveScheduleGroup, RULE, SCHEDULE, SCHEDULE_GROUP, type ScheduleContext } from './schedules';
 import type { CfnResource } from './template';
 

@@ -5,6 +5,7 @@
  * says where it was met, never a silent placeholder.
  */
 import type { CfnTemplate } from './template';
+import { LocalAwsError } from '../errors';
 
 /** What Ref and Fn::GetAtt return for one deployed resource. */
 export interface ResolvedResource {
@@ -27,9 +28,8 @@ export interface ResolverContext {
 /** `AWS::NoValue`: the property is removed. */
 const NO_VALUE = Symbol('AWS::NoValue');
 
-export class UnresolvableError extends Error {
-  override name = 'UnresolvableError';
-}
+/** A template value the local deploy cannot resolve (an intrinsic it does not know, a missing reference). */
+export class UnresolvableError extends LocalAwsError {}
 
 export class IntrinsicResolver {
   constructor(private readonly ctx: ResolverContext) {}

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { DeployedData } from './deployed-data';
 
-export interface StreamSettings {
+export interface DeployStreamOptions {
   readonly name: string;
   readonly region: string;
   readonly account: string;
@@ -23,21 +23,21 @@ export const STREAM_NOT_EMULATED = ['StreamEncryption', 'Tags'];
  * the on-demand mode (so DescribeStreamSummary says so, and resharding it is refused as on AWS) with a
  * small fixed shard count: kinesis-mock does not scale it by itself.
  */
-export async function deployStream(kinesis: KinesisClient, props: Record<string, unknown>, settings: StreamSettings): Promise<DeployedData> {
+export async function deployStream(kinesis: KinesisClient, props: Record<string, unknown>, options: DeployStreamOptions): Promise<DeployedData> {
   const mode = (props.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode ?? 'PROVISIONED';
-  const shardCount = mode === 'ON_DEMAND' ? settings.onDemandShardCount : Number(props.ShardCount ?? 1);
-  await kinesis.send(new CreateStreamCommand({ StreamName: settings.name, ShardCount: shardCount, ...(mode === 'ON_DEMAND' ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : {}) }));
-  await waitUntilActive(kinesis, settings.name);
+  const shardCount = mode === 'ON_DEMAND' ? options.onDemandShardCount : Number(props.ShardCount ?? 1);
+  await kinesis.send(new CreateStreamCommand({ StreamName: options.name, ShardCount: shardCount, ...(mode === 'ON_DEMAND' ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : {}) }));
+  await waitUntilActive(kinesis, options.name);
   const retention = Number(props.RetentionPeriodHours ?? DEFAULT_RETENTION_HOURS);
   if (retention > DEFAULT_RETENTION_HOURS) {
-    await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: settings.name, RetentionPeriodHours: retention }));
-    await waitUntilActive(kinesis, settings.name);
+    await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: options.name, RetentionPeriodHours: retention }));
+    await waitUntilActive(kinesis, options.name);
   }
-  const arn = `arn:aws:kinesis:${settings.region}:${settings.account}:stream/${settings.name}`;
+  const arn = `arn:aws:kinesis:${options.region}:${options.account}:stream/${options.name}`;
   return {
-    physicalId: settings.name,
+    physicalId: options.name,
     arn,
-    attributes: { Arn: arn, Name: settings.name },
+    attributes: { Arn: arn, Name: options.name },
     summary: `${shardCount} shards${mode === 'ON_DEMAND' ? ' (ON_DEMAND in the template)' : ''}, retention ${retention} h`,
   };
 }

@@ -10,7 +10,7 @@
  */
 import { UnresolvableError, type IntrinsicResolver } from './intrinsics';
 import type { FunctionModel, ScheduleInputModel, ScheduleModel, ScheduleTargetModel } from './model';
-import type { PhysicalNames } from './names';
+import type { PhysicalNames } from './physical-names';
 import type { CfnResource } from './template';
 
 export const RULE = 'AWS::Events::Rule';

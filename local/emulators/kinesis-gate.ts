@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../../sdk/clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 
 /** The Kinesis operations AWS refuses on on-demand streams. */
@@ -31,8 +31,7 @@ export interface KinesisGate {
 export function startKinesisGate(upstream: string): Promise<KinesisGate> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true });
-  // kinesis-mock answers HTTP/1.1 only.
-  const kinesis = new KinesisClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: upstream, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+  const kinesis = createKinesisClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: upstream, http: { httpAgent: agent } });
 
   const streamMode = async (body: Buffer): Promise<{ name: string; mode: string | undefined } | undefined> => {
     let parsed: { StreamName?: unknown; StreamARN?: unknown };

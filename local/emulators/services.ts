@@ -4,10 +4,11 @@
  */
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { SNSClient, ListTopicsCommand } from '@aws-sdk/client-sns';
 import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../sdk/clients';
 import { freePort } from './free-port';
 import { TSX_NODE_ARGS } from './managed-process';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
@@ -39,16 +40,16 @@ export interface EmulatorLaunch {
 
 const PROBE_TIMEOUT_MS = 1000;
 
-/** The client settings of a health probe: one attempt, short timeouts, test credentials. */
+/** A health probe's HTTP: short timeouts, so a silent emulator fails the probe instead of hanging it. */
+const PROBE_HTTP = { connectionTimeout: PROBE_TIMEOUT_MS, requestTimeout: PROBE_TIMEOUT_MS, throwOnRequestTimeout: true };
+
+/** The client settings of a health probe: one attempt, test credentials (and PROBE_HTTP). */
+function probeSettings(endpoint: string) {
+  return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+}
+
 function probeConfig(endpoint: string) {
-  return {
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-    // HTTP/1.1 handler: kinesis-mock answers the SDK's default handler with an HTTP/2 protocol error.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: PROBE_TIMEOUT_MS, requestTimeout: PROBE_TIMEOUT_MS, throwOnRequestTimeout: true }),
-  };
+  return { ...probeSettings(endpoint), requestHandler: new NodeHttpHandler(PROBE_HTTP) };
 }
 
 async function probeOnce<T extends { send(command: never): Promise<unknown>; destroy(): void }>(
@@ -86,7 +87,7 @@ export async function kinesisLaunch(): Promise<EmulatorLaunch> {
       AWS_REGION: LOCAL_REGION,
     },
     port,
-    probe: (endpoint) => probeOnce(new KinesisClient(probeConfig(endpoint)), (c) => c.send(new ListStreamsCommand({}))),
+    probe: (endpoint) => probeOnce(createKinesisClient({ ...probeSettings(endpoint), http: PROBE_HTTP }), (c) => c.send(new ListStreamsCommand({}))),
   };
 }
 

@@ -4,10 +4,10 @@
  * an in-process handler and records every call. Not used by the local target itself.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, PutRecordCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient, ListShardsCommand, MergeShardsCommand, PutRecordCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../sdk/clients';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { FunctionInvoker, InvokeResult, MetricDatum, MetricSink } from '../contracts';
 import type { KinesisMappingInput } from './config';
@@ -27,8 +27,7 @@ export function clientsFromEnv(env: NodeJS.ProcessEnv = process.env): TestClient
     if (!env[name]) throw new Error(`${name} is not set: run the tests through test/run-tests.ts (npm test), which starts the emulators`);
   }
   const common = { region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' } };
-  // kinesis-mock answers HTTP/1.1 only.
-  const kinesis = new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() });
+  const kinesis = createKinesisClient(common);
   // fauxqs answers queue URLs on sqs.<region>.localhost, which does not resolve here: keep the endpoint.
   const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: false });
   const sns = new SNSClient(common);

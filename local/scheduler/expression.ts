@@ -14,10 +14,9 @@
  * in Day-of-week (the week's last day) becomes 7 (SAT).
  */
 import { Cron } from 'croner';
+import { LocalAwsError } from '../errors';
 
-export class InvalidScheduleExpressionError extends Error {
-  override name = 'InvalidScheduleExpressionError';
-}
+export class InvalidScheduleExpressionError extends LocalAwsError {}
 
 /** A parsed expression: its occurrences on a time axis of epoch milliseconds. */
 export interface ScheduleExpression {

@@ -19,6 +19,7 @@ import type { FunctionInvoker } from '../contracts';
 import type { ScheduleModel } from '../deploy/model';
 import { InvalidScheduleExpressionError, parseScheduleExpression, type ScheduleExpression } from './expression';
 import { isSupportedInputPath, payloadFor, withContextAttributes } from './payload';
+import { LocalAwsError } from '../errors';
 
 /** The local target's time axis (CloudWatch's SimulatedClock): simulated epoch ms, and real ms for a simulated span. */
 export interface SchedulerClock {
@@ -60,9 +61,7 @@ interface Armed {
   timer: NodeJS.Timeout | undefined;
 }
 
-export class InvalidScheduleError extends Error {
-  override name = 'InvalidScheduleError';
-}
+export class InvalidScheduleError extends LocalAwsError {}
 
 export class LocalScheduler {
   private readonly armed: Armed[] = [];

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createKinesisClient } from '../../client/aws-clients';
+import { createKinesisClient } from '../../sdk/clients';
 import { EventProducer } from '../../client/event-producer';
 import { receiveAll, release, type DlqMessage } from '../../client/operations/dlq-queue';
 import { loadConfig, pipelineResourceNames } from '../../lib/config';
@@ -45,7 +45,7 @@ describe('dlq replay, end to end on the local target', () => {
   before(async () => {
     const emulators = emulatorEndpointsFromEnv();
     if (!emulators) throw new Error('run through npm test: the emulator endpoints are not set');
-    localAws = await startLocalAws({ emulators, verbose: false, resourceNameSuffix: suffix, pollIntervalMs: 250 });
+    localAws = await startLocalAws({ stackName: loadConfig().stackName, emulators, verbose: false, resourceNameSuffix: suffix, pollIntervalMs: 250 });
     env = { ...localAws.env };
     const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     sqs = new SQSClient({ ...common, endpoint: localAws.endpoints.sqs });

@@ -5,7 +5,7 @@ import { decodeEnvelope, type CloudEvent } from '../../lambdas/shared/envelope';
 import { ORDER_STATUSES } from '../../client/examples/pipeline-events';
 import { bySequence, TestStream } from '../client/support/kinesis-streams';
 import { jsonOf, runCli } from './support/run-cli';
-import type { LoadSummary } from '../../bin/commands/load';
+import type { LoadSummary } from '../../client/operations/load-generator';
 
 describe('stream-pipeline load', () => {
   let stream: TestStream;

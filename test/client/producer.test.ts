@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createKinesisClient } from '../../client/aws-clients';
+import { createKinesisClient } from '../../sdk/clients';
 import { DeliveryError, EventTooLargeError, EventValidationError, ProducerClosedError, type DeliveryFailure } from '../../client/errors';
 import { EventProducer, type EventProducerOptions, type SentEvent } from '../../client/event-producer';
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import { seededRandom } from '../../local/scenario/random';
+import { seededRandom } from '../../client/operations/seeded-random';
 import { eventsByKey, requireEnv } from './support/events';
 import { bySequence, TestStream } from './support/kinesis-streams';
 import { decodeBatch } from '../../lambdas/processor/records';

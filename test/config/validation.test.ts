@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   ConfigError,
+  InvalidConfigError,
   findPipeline,
   iteratorAgeThresholdMs,
   leaseSeconds,
@@ -36,6 +37,7 @@ function problemsOf(input: unknown): string[] {
     parseConfig(input);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `ConfigError expected, got ${String(error)}`);
+    assert.ok(error instanceof InvalidConfigError);
     assert.match(error.message, /^Invalid pipeline configuration:\n {2}- /);
     return error.problems;
   }

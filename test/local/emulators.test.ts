@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../sdk/clients';
 import { isAlive } from './support/processes';
 import { isPortListening, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../../local/emulators';
 
@@ -50,7 +50,7 @@ describe('startEmulators', () => {
     assert.equal(emulators.env.AWS_ENDPOINT_URL_SNS, emulators.endpoints.sns);
     assert.equal(emulators.env.AWS_REGION, 'us-east-1');
 
-    const kinesis = new KinesisClient({ ...client, endpoint: emulators.endpoints.kinesis, requestHandler: new NodeHttpHandler() });
+    const kinesis = createKinesisClient({ ...client, endpoint: emulators.endpoints.kinesis });
     await kinesis.send(new CreateStreamCommand({ StreamName: 'launcher-check', ShardCount: 1 }));
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'launcher-check' }));
     assert.equal(summary.StreamDescriptionSummary?.OpenShardCount, 1);

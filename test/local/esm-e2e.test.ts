@@ -11,11 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../sdk/clients';
 import { buildEventRecord } from '../../client';
 import { exampleEvents } from '../../client/examples/pipeline-events';
 import { findPipeline, loadConfig, pipelineResourceNames, stackResourceNames } from '../../lib/config';
@@ -53,7 +53,7 @@ describe('event source mapping end to end (synthesized stack, real processor)', 
     Object.assign(process.env, localAws.env);
     lambda = new LambdaClient({});
     cloudwatch = new CloudWatchClient({});
-    kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
+    kinesis = createKinesisClient();
     // fauxqs answers queue URLs on a host that does not resolve here: keep the configured endpoint.
     sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     sns = new SNSClient({});

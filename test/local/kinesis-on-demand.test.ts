@@ -13,13 +13,13 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
+  type KinesisClient,
   MergeShardsCommand,
   PutRecordCommand,
   SplitShardCommand,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../sdk/clients';
 import { startLocalAws, type LocalAwsInstance } from '../../local';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import { listShards, uniqueName, untilActive } from '../../local/event-source/test-kit';
@@ -50,7 +50,7 @@ describe('Kinesis resharding through the local target', () => {
 
   before(async () => {
     localAws = await startLocalAws({ deploy: false, emulators: runnerEmulators(), verbose: false });
-    kinesis = new KinesisClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: localAws.endpoints.kinesis, requestHandler: new NodeHttpHandler() });
+    kinesis = createKinesisClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: localAws.endpoints.kinesis });
   });
   after(async () => {
     await Promise.allSettled(streams.map((name) => kinesis.send(new DeleteStreamCommand({ StreamName: name }))));

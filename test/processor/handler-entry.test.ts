@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessorEnv } from '../../lambdas/shared/environment';
-import { OrderEventType, orders } from '../../lambdas/actions/orders';
+import { orders } from '../../lambdas/actions/orders';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { readProcessorSettings } from '../../lambdas/processor/settings';
 // Importing the entry only creates clients; its settings are read at the first invocation below.
 import { handler } from '../../lambdas/handlers/orders';

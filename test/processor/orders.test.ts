@@ -4,7 +4,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { orders, OrderEventType } from '../../lambdas/actions/orders';
+import { orders } from '../../lambdas/actions/orders';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, getItem } from './support/aws';

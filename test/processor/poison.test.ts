@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregate } from 'aws-kinesis-agg';
-import { orders, OrderEventType } from '../../lambdas/actions/orders';
+import { orders } from '../../lambdas/actions/orders';
+import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { parsePoisonRecordMessage, POISON_RECORD_ATTRIBUTE, POISON_RECORD_KIND } from '../../lambdas/shared/dlq-message';
 import { idempotencyKeyOf } from '../../lambdas/shared/envelope';
 import { drainQueue, getItem } from './support/aws';

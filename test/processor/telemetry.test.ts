@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findPipeline, loadConfig } from '../../lib/config';
-import { telemetry, TelemetryEventType, TELEMETRY_ALERT_KIND, type TelemetryAlert } from '../../lambdas/actions/telemetry';
+import { telemetry } from '../../lambdas/actions/telemetry';
+import { TELEMETRY_ALERT_KIND, TelemetryEventType, type TelemetryAlert } from '../../lambdas/shared/telemetry-events';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';

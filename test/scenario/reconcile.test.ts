@@ -10,11 +10,13 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { emulatorEndpointsFromEnv, endpointEnv, startEmulators, type RunningEmulators } from '../../local/emulators';
 import { POISON_RECORD_KIND, POISON_RECORD_VERSION, PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
-import { storageKey } from '../../lambdas/processor/idempotency';
-import { Ledger } from '../../local/scenario/ledger';
-import { readDlq, readIdempotency, scanByPrefix } from '../../local/scenario/observe';
-import { reconcilePipeline, type ReconcileInput, type StateItemObservation } from '../../local/scenario/reconcile';
-import { poisonRecord } from '../../local/scenario/workloads/poison';
+import { idempotencyStorageKey as storageKey } from '../../lambdas/shared/tables';
+import { Ledger } from '../../scenario/judge/ledger';
+import { readDlq, readIdempotency, scanByPrefix } from '../../scenario/aws/stores';
+import { reconcilePipeline, type ReconcileOptions } from '../../scenario/judge/reconcile-pipeline';
+import { ordersJudge, type OrderState } from '../../scenario/workloads/orders';
+import { telemetryJudge } from '../../scenario/workloads/telemetry';
+import { poisonRecord } from '../../scenario/workloads/poison-records';
 import type { CloudEvent } from '../../lambdas/shared/envelope';
 
 const runId = `t${randomBytes(3).toString('hex')}`;
@@ -88,17 +90,17 @@ async function observeAndReconcile(ledger: Ledger) {
     readDlq(sqs, dlqUrl),
     scanByPrefix(ddb, stateTable, `order-${runId}-`),
   ]);
-  const state = new Map<string, StateItemObservation>(
+  const state = new Map<string, OrderState>(
     items.map((i) => [String(i.pk), { pk: String(i.pk), status: i.status as string, eventId: i.eventId as string, appliedEvents: i.appliedEvents as number | undefined }]),
   );
-  const input: ReconcileInput = {
+  const input: ReconcileOptions = {
     pipeline: 'orders',
     action: 'orders',
     events: ledger.events,
     poison: ledger.poison,
-    observed: { idempotency, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable, state },
+    observed: { idempotency, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable },
     storageKey,
-    statusOf: (e) => (e.event.data as { status: string }).status,
+    judge: ordersJudge(state),
   };
   return reconcilePipeline(input);
 }
@@ -196,10 +198,9 @@ describe('a batch the event source mapping gave up', () => {
         poisonMessages: [],
         onFailure: [range],
         unreadableDlqMessages: [],
-        state: new Map([['order-g', { pk: 'order-g', status: 'paid', eventId: `${runId}-g1`, appliedEvents: 1 }]]),
       },
       storageKey,
-      statusOf: (e) => (e.event.data as { status: string }).status,
+      judge: ordersJudge(new Map([['order-g', { pk: 'order-g', status: 'paid', eventId: `${runId}-g1`, appliedEvents: 1 }]])),
     });
     assert.equal(result.counts.batchesGivenUp, 1);
     assert.equal(result.counts.appliedOnce, 1);
@@ -217,9 +218,9 @@ describe('an external action key left IN_PROGRESS', () => {
       action: 'telemetry',
       events: ledger.events,
       poison: [],
-      observed: { idempotency: new Map([[storageKey(`${source}#${runId}-r1`), 'IN_PROGRESS']]), poisonMessages: [], onFailure: [], unreadableDlqMessages: [], alerts: [] },
+      observed: { idempotency: new Map([[storageKey(`${source}#${runId}-r1`), 'IN_PROGRESS']]), poisonMessages: [], onFailure: [], unreadableDlqMessages: [] },
       storageKey,
-      breachedMetrics: () => [],
+      judge: telemetryJudge([], () => []),
       processedByMetrics,
     });
 

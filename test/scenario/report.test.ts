@@ -4,10 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alarmRows, renderReport } from '../../local/scenario/report/html';
-import { DEFAULT_OPTIONS, planTimeline } from '../../local/scenario/options';
-import { combine, type PipelineReconciliation } from '../../local/scenario/reconcile';
-import type { ReportData } from '../../local/scenario/summary';
+import { alarmRows, renderReport } from '../../scenario/view/report/html';
+import { DEFAULT_OPTIONS, planTimeline } from '../../scenario';
+import { combine, type PipelineReconciliation } from '../../scenario/judge/reconcile-pipeline';
+import type { ReportData } from '../../scenario/view/summary';
 
 const t0 = Date.parse('2026-11-25T10:00:00Z');
 
@@ -116,15 +116,16 @@ describe('scenario HTML report', () => {
 describe('scenario timeline', () => {
   it('puts the consumer outage first, long enough to breach the latency objective, then the DynamoDB outage', () => {
     const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]);
-    assert.ok(timeline.consumerOutage && timeline.dynamodbOutage);
-    assert.ok(timeline.consumerOutage.endMs - timeline.consumerOutage.startMs >= 10_000);
-    assert.ok(timeline.dynamodbOutage.startMs > timeline.consumerOutage.endMs);
-    assert.ok(timeline.dynamodbOutage.endMs <= 60_000 * 0.85);
+    const { consumerOutage, dynamodbOutage } = timeline.windows;
+    assert.ok(consumerOutage && dynamodbOutage);
+    assert.ok(consumerOutage.endMs - consumerOutage.startMs >= 10_000);
+    assert.ok(dynamodbOutage.startMs > consumerOutage.endMs);
+    assert.ok(dynamodbOutage.endMs <= 60_000 * 0.85);
   });
 
   it('refuses a duration too short for the enabled outages, and says what to change', () => {
     assert.throws(() => planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10 }, [5000]), /--duration 10s is too short/);
     const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false } }, [5000]);
-    assert.equal(withoutOutages.consumerOutage, undefined);
+    assert.equal(withoutOutages.windows.consumerOutage, undefined);
   });
 });

@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../lib/config';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
-import { DEFAULT_OPTIONS, type ScenarioOptions } from '../../local/scenario/options';
-import { runScenario, type ScenarioResult } from '../../local/scenario/run';
+import { DEFAULT_OPTIONS, runScenario, type ScenarioOptions, type ScenarioResult } from '../../scenario';
 
 const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,
@@ -31,7 +31,7 @@ let result: ScenarioResult;
 const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
 
 before(async () => {
-  localAws = await startLocalAws({ timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
+  localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
   Object.assign(process.env, localAws.env);
   const target = localAws;
   result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode), resourceNameSuffix }, { live: false, reportDir, log: () => undefined });

@@ -1,7 +1,7 @@
 /** Test queues on the real SQS emulator (AWS_ENDPOINT_URL_SQS), uniquely named per test. */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../../../client/aws-clients';
+import { createSqsClient } from '../../../sdk/clients';
 
 export class TestQueue {
   private constructor(

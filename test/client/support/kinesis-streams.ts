@@ -12,7 +12,7 @@ import {
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '../../../client/aws-clients';
+import { createKinesisClient } from '../../../sdk/clients';
 
 export interface StoredRecord {
   readonly shardId: string;

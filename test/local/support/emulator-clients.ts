@@ -1,9 +1,8 @@
 /** SDK clients for the emulators the test runner started (endpoints in AWS_ENDPOINT_URL_*). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../../sdk/clients';
 import type { EmulatorEndpoints } from '../../../local/contracts';
 import type { DeployClients } from '../../../local/deploy';
 import { emulatorEndpointsFromEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
@@ -17,7 +16,7 @@ export function runnerEmulators(): EmulatorEndpoints {
 export function clientsFor(endpoints: EmulatorEndpoints): DeployClients & { destroy(): void } {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const clients = {
-    kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    kinesis: createKinesisClient({ ...common, endpoint: endpoints.kinesis }),
     dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
     sns: new SNSClient({ ...common, endpoint: endpoints.sns }),

@@ -7,12 +7,12 @@
  * do: CreateFunction, CreateEventSourceMapping, Kinesis, SQS, SNS, S3. The LocalStack path is not run
  * on our machines (no Docker here); it is written for it, never claimed as run.
  */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '../../../sdk/clients';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../../../local';
 
 export interface ParityTarget {
@@ -56,7 +56,7 @@ export async function startParityTarget(options: ParityTargetOptions = {}): Prom
   const clients = {
     lambda: new LambdaClient({ ...common, ...endpoint('AWS_ENDPOINT_URL_LAMBDA') }),
     // kinesis-mock (the embedded target's and LocalStack's Kinesis) answers HTTP/1.1 only.
-    kinesis: new KinesisClient({ ...common, ...endpoint('AWS_ENDPOINT_URL_KINESIS'), requestHandler: new NodeHttpHandler() }),
+    kinesis: createKinesisClient({ ...common, ...endpoint('AWS_ENDPOINT_URL_KINESIS') }),
     sqs: new SQSClient({ ...common, ...endpoint('AWS_ENDPOINT_URL_SQS') }),
     sns: new SNSClient({ ...common, ...endpoint('AWS_ENDPOINT_URL_SNS') }),
     s3: new S3Client({ ...common, ...endpoint('AWS_ENDPOINT_URL_S3'), forcePathStyle: true }),

@@ -1,0 +1,18 @@
+/**
+ * The registered workloads, one per built-in action the scenario can drive. A new pipeline's workload
+ * is one file beside these and one line here.
+ */
+import type { ActionName } from '../../lib/config';
+import { ordersWorkload } from './orders';
+import { telemetryWorkload } from './telemetry';
+import type { WorkloadDefinition } from './workload';
+
+export const WORKLOADS: readonly WorkloadDefinition[] = [
+  ordersWorkload,
+  telemetryWorkload,
+];
+
+/** The workload driving pipelines of `action`, if there is one. */
+export function workloadFor(action: ActionName): WorkloadDefinition | undefined {
+  return WORKLOADS.find((w) => w.action === action);
+}
