@@ -82,9 +82,15 @@ export function completedItem(writes: IdempotencyWrites, key: string, nowMs: num
   return { [IdempotencyTable.partitionKey]: key, status: Status.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }
 
-/** Transactional action: the key is written COMPLETED together with the effect, if still free for the record at `position`. */
-export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string): TransactItem {
-  return conditionalPut(writes, completedItem(writes, key, nowMs), nowMs, position);
+/**
+ * Transactional and windowed actions: the key is written COMPLETED together with the effect, if still
+ * free for the record at `position`. `deadLetter` marks an event whose effect is committed but which
+ * must also reach the DLQ (a too-late event: counted as too late, recorded with its bytes): a
+ * redelivery of it is dead-lettered again (once, by position) instead of skipped as a duplicate.
+ */
+export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string, deadLetter?: { reason: string; error: string }): TransactItem {
+  const item = completedItem(writes, key, nowMs);
+  return conditionalPut(writes, deadLetter ? { ...item, deadLetterReason: deadLetter.reason, deadLetterError: deadLetter.error.slice(0, 1000) } : item, nowMs, position);
 }
 
 /** External action: the key is claimed IN_PROGRESS with a lease by the record at `position`, if still free for it. */

@@ -18,13 +18,37 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function createTable(name: string, partitionKey: string = IdempotencyTable.partitionKey): Promise<string> {
+/** `dueIndex`: the windowed pipelines' sparse due index on the state table, as the stack creates it. */
+export async function createTable(name: string, partitionKey: string = IdempotencyTable.partitionKey, options: { dueIndex?: boolean } = {}): Promise<string> {
+  const { dueIndex } = StateTable;
   await dynamodbClient.send(
     new CreateTableCommand({
       TableName: name,
-      AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        ...(options.dueIndex
+          ? [
+              { AttributeName: dueIndex.partitionKey, AttributeType: 'S' as const },
+              { AttributeName: dueIndex.sortKey, AttributeType: 'N' as const },
+            ]
+          : []),
+      ],
       KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
+      ...(options.dueIndex
+        ? {
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: dueIndex.name,
+                KeySchema: [
+                  { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+                  { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projected] },
+              },
+            ],
+          }
+        : {}),
     }),
   );
   return name;
