@@ -41,3 +41,11 @@ export const ProcessorMetric = {
   WindowAlertsPublished: 'WindowAlertsPublished',
 } as const;
 export type ProcessorMetricName = (typeof ProcessorMetric)[keyof typeof ProcessorMetric];
+
+/** Metrics only windowed pipelines publish (the others never create them, so they cost nothing there). */
+export const WINDOWED_ONLY_METRICS: readonly ProcessorMetricName[] = [
+  ProcessorMetric.EventsTooLate,
+  ProcessorMetric.WindowsClosed,
+  ProcessorMetric.WatermarkLag,
+  ProcessorMetric.WindowAlertsPublished,
+];
