@@ -68,7 +68,9 @@ function userTemplates(profile: ActionProfile, weights: ClassWeights, aggregatab
 }
 
 function plain(profile: ActionProfile, weights: ClassWeights): fc.Arbitrary<RecordTemplate> {
-  return fc.tuple(userTemplates(profile, weights, false), fc.option(hostilePartitionKey, { freq: 3 })).map(
+  // A third of the poison records move to a stray key; the rest share their entity's key with its events.
+  const strayKey = fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostilePartitionKey });
+  return fc.tuple(userTemplates(profile, weights, false), strayKey).map(
     ([template, key]): RecordTemplate =>
       (id) => {
         const user = template(id);

@@ -33,11 +33,11 @@ export async function readDeadLetters(queueUrl: string): Promise<DeadLetter[]> {
   return (await drainQueue(queueUrl)).map((m) => deadLetterOf(m.Body ?? ''));
 }
 
-/** Messages of a queue subscribed to a topic; SNS delivers asynchronously, so wait until none arrive. */
+/** Messages of a queue subscribed to a topic; SNS may deliver asynchronously, so read until two reads find none. */
 export async function readPublished(queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
   for (let quiet = 0; quiet < 2; ) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const messages = await drainQueue(queueUrl);
     bodies.push(...messages.map((m) => m.Body ?? ''));
     quiet = messages.length === 0 ? quiet + 1 : 0;
