@@ -55,7 +55,7 @@ const baseReading: fc.Arbitrary<Reading> = fc.record({
   readings: fc.tuple(trackedReadings, fc.array(untrackedMetric, { maxLength: 2 })).map(([tracked, untracked]) => [...tracked, ...untracked]),
   // Fields the action does not read: anything goes, even data no store could hold.
   extra: fc.oneof(
-    { weight: 4, arbitrary: plainFields },
+    { weight: 10, arbitrary: plainFields },
     { weight: 1, arbitrary: storeEdgeField.map((edge) => [edge.field]) },
     { weight: 1, arbitrary: stackOverflowField.map((edge) => [edge.field]) },
   ),
