@@ -32,7 +32,7 @@ export function storageKey(idempotencyKey: string): string {
   return `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
 }
 
-export type KeyState = 'absent' | 'completed' | 'claimed';
+export type KeyState = 'absent' | 'completed' | 'claimed' | 'dead-lettered';
 
 /**
  * Reading side of the same rule the write conditions enforce (see `claimCondition`), for the record at
@@ -42,6 +42,9 @@ export function keyStateOf(item: Item | undefined, nowMs: number, position: stri
   if (!item) return 'absent';
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= nowMs) return 'absent';
   if (item.status === Status.Completed) return 'completed';
+  // An external action's poison: this record is on the DLQ (its action must not run again); another record
+  // with the key (a replay after a fix) is free.
+  if (item.status === Status.DeadLettered) return item.deadLetterPosition === position ? 'dead-lettered' : 'absent';
   if (item.claimedBy === position) return 'absent';
   if (typeof item.leaseExpiresAt === 'number' && item.leaseExpiresAt > nowMs) return 'claimed';
   return 'absent';
@@ -49,7 +52,7 @@ export function keyStateOf(item: Item | undefined, nowMs: number, position: stri
 
 /** The key is free: never seen, forgotten (TTL passed, not yet deleted), or a claim whose lease ran out or that this record made. */
 const claimCondition =
-  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND (#leaseExpiresAt <= :nowMs OR #claimedBy = :position))';
+  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND (#leaseExpiresAt <= :nowMs OR #claimedBy = :position)) OR (#status = :deadLettered AND #deadLetterPosition <> :position)';
 
 export interface IdempotencyWrites {
   readonly table: string;
@@ -69,8 +72,9 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, po
         '#status': 'status',
         '#leaseExpiresAt': 'leaseExpiresAt',
         '#claimedBy': 'claimedBy',
+        '#deadLetterPosition': 'deadLetterPosition',
       },
-      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': Status.InProgress, ':position': position },
+      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': Status.InProgress, ':deadLettered': Status.DeadLettered, ':position': position },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -107,6 +111,22 @@ export function claimInTransaction(writes: IdempotencyWrites, key: string, nowMs
     nowMs,
     position,
   );
+}
+
+/**
+ * External actions: the key of an event the action found poison, once its claim ends: the record at
+ * `position` is dead-lettered and a redelivery of it does not run the action again (its effect may have
+ * happened in part); a different record with the key (a replay after a fix) runs.
+ */
+export function deadLetteredKeyItem(writes: IdempotencyWrites, key: string, nowMs: number, position: string, poison: { reason: string; error: string }): Item {
+  return {
+    [IdempotencyTable.partitionKey]: key,
+    status: Status.DeadLettered,
+    deadLetterPosition: position,
+    deadLetterReason: poison.reason,
+    deadLetterError: poison.error.slice(0, 1000),
+    [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs),
+  };
 }
 
 /** Key of the dead-letter marker of the record at `position` (see ./records.ts `recordPosition`). */

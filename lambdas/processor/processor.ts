@@ -104,8 +104,10 @@ function applyKeyStates(items: readonly WorkItem[], engine: EngineContext, setti
     if (!item.open || item.storageKey === undefined) continue;
     const state = keyStateOf(engine.snapshot.get(settings.idempotencyTableName, item.storageKey), nowMs, recordPosition(item.record));
     const stored = engine.snapshot.get(settings.idempotencyTableName, item.storageKey);
-    // Committed, but also due on the DLQ (a too-late event): dead-lettered again, once by position.
-    if (state === 'completed' && typeof stored?.deadLetterReason === 'string') item.markPoison({ reason: stored.deadLetterReason as PoisonReason, error: String(stored.deadLetterError ?? '') });
+    // On the DLQ already (a poison record of an external action redelivered), or committed but due there
+    // too (a too-late event): through the dead-letter path again, which sends it once by position.
+    const dueOnDlq = state === 'dead-lettered' || (state === 'completed' && typeof stored?.deadLetterReason === 'string');
+    if (dueOnDlq) item.markPoison({ reason: stored!.deadLetterReason as PoisonReason, error: String(stored!.deadLetterError ?? '') });
     else if (state === 'completed') item.markDuplicate();
     else if (state === 'claimed') item.fail('idempotency key claimed by another record (lease not expired); will be retried');
   }
