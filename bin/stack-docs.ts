@@ -32,6 +32,17 @@ const watches = (spec: AlarmSpec): string =>
 const fires = (spec: AlarmSpec): string =>
   spec.datapointsToAlarm === 1 ? `any of ${spec.evaluationPeriods} × ${spec.periodSeconds} s` : `${spec.datapointsToAlarm} of ${spec.evaluationPeriods} × ${spec.periodSeconds} s`;
 
+const row = (s: AlarmSpec): string =>
+  `| \`${s.alarmName}\` | ${watches(s)} | ${cell(s.thresholdText)}; ${fires(s)} | ${cell(s.meaning)} | ${s.firstChecks
+    .map((c, i) => `${i + 1}. ${cell(c)}`)
+    .join('<br>')} | ${s.treatMissingData}: ${cell(s.missingDataReason)} |`;
+const windowed = config.pipelines.find((p) => p.windows !== undefined);
+const windowedRows = windowed
+  ? pipelineAlarmSpecs({ pipeline: windowed, names: pipelineResourceNames(config.stackName, windowed.name), eventSourceMappingUuid: '<mapping UUID>' })
+      .filter((s) => !specs.some((base) => base.kind === s.kind))
+      .map(row)
+  : [];
+
 const alarmRows = specs.map(
   (s) =>
     `| \`${s.alarmName}\` | ${watches(s)} | ${cell(s.thresholdText)}; ${fires(s)} | ${cell(s.meaning)} | ${s.firstChecks
@@ -51,5 +62,15 @@ process.stdout.write(
     '|---|---|---|---|---|---|',
     ...alarmRows,
     '',
+    ...(windowed
+      ? [
+          `Windowed pipelines add two alarms (values shown for \`${windowed.name}\`):`,
+          '',
+          '| alarm | metric | fires when | meaning | first response | missing data |',
+          '|---|---|---|---|---|---|',
+          ...windowedRows,
+          '',
+        ]
+      : []),
   ].join('\n'),
 );

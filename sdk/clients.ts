@@ -4,25 +4,18 @@
  * for every room that talks to AWS from outside Lambda: the producer client and the operator CLI, the
  * local AWS, the scenario, the tests and the benchmarks.
  *
- * The one outside quirk this file owns: Kinesis clients speak HTTP/1.1.
+ * Kinesis clients speak HTTP/1.1: that rule is lambdas/shared/kinesis-client.ts's, used here.
  */
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
-import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import { kinesisClient, type KinesisClientOptions } from '../lambdas/shared/kinesis-client';
 
-export interface KinesisClientOptions extends Omit<KinesisClientConfig, 'requestHandler'> {
-  /** Timeouts and sockets of the HTTP/1.1 handler. Default: the handler's defaults. */
-  readonly http?: NodeHttpHandlerOptions;
-}
+export type { KinesisClientOptions };
 
-/**
- * A Kinesis client on HTTP/1.1: kinesis-mock (the local emulator) fails with an HTTP/2 protocol error
- * otherwise, and AWS accepts HTTP/1.1 for every API except SubscribeToShard, which we do not use.
- */
+/** A Kinesis client on HTTP/1.1 (the rule lives in lambdas/shared/kinesis-client.ts, shared with the Lambda code). */
 export function createKinesisClient(options: KinesisClientOptions = {}): KinesisClient {
-  const { http, ...config } = options;
-  return new KinesisClient({ ...config, requestHandler: new NodeHttpHandler(http) });
+  return kinesisClient(options);
 }
 
 export function createSqsClient(config: SQSClientConfig = {}): SQSClient {

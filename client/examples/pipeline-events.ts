@@ -5,6 +5,7 @@
 import type { ActionName } from '../../lambdas/shared/actions';
 import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { TelemetryEventType } from '../../lambdas/shared/telemetry-events';
+import { ReturnEventType } from '../../lambdas/shared/returns-events';
 import type { Threshold } from '../../lambdas/shared/telemetry-config';
 import type { EventInput } from '../envelope-builder';
 
@@ -34,6 +35,8 @@ export function exampleEvents(pipeline: ExamplePipeline, prefix: string): Exampl
       return orderEvents(prefix);
     case 'telemetry':
       return readingEvents(prefix, pipeline.telemetry?.thresholds ?? {});
+    case 'returns':
+      return returnEvents(prefix);
     case 'noop':
       return noopEvents(prefix);
   }
@@ -79,6 +82,21 @@ function readingEvents(prefix: string, thresholds: Thresholds): ExampleEvents {
       const readings: Record<string, number> = {};
       for (const [metric, threshold] of Object.entries(thresholds)) readings[metric] = normalValue(threshold, ((counter++ * 0.618034) % 1 + 1) % 1);
       return { type: TelemetryEventType.Reading, subject, time, data: { deviceId: subject, readings } };
+    },
+  };
+}
+
+export const RETURN_REASONS = ['damaged', 'wrong size', 'not as described', 'changed mind', 'late delivery'] as const;
+
+/** Returns of a few SKUs (the window key), the subject being the order: one return per order. */
+function returnEvents(prefix: string): ExampleEvents {
+  let counter = 0;
+  return {
+    subject: (index) => `order-${prefix}-r${index}`,
+    next(subject, time) {
+      const n = counter++;
+      const sku = `sku-${prefix}-${(n * 7) % 20}`;
+      return { type: ReturnEventType.Returned, subject, time, data: { orderId: subject, sku, reason: RETURN_REASONS[n % RETURN_REASONS.length]!, amount: 10 + (n % 90) } };
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * What a platform engineer implements per pipeline: an action. Two kinds, by how their effect can be
+ * What a platform engineer implements per pipeline: an action. Three kinds, by how their effect can be
  * made idempotent:
  *
  * - `transactional`: the whole effect is a change of one DynamoDB state item per event. The action is a
@@ -10,15 +10,20 @@
  *   idempotency key with a lease, runs the action, then marks the key completed. The effect is
  *   at-least-once with duplicates suppressed: only a crash between the effect and the completion
  *   write (or a lease that expires mid-run) repeats it.
+ * - `windowed`: the effect is a count over event-time windows (see WindowedAction): exactly-once
+ *   aggregates, an optional alert per window (at-least-once, with an id to drop repeats).
  *
- * Either kind throws `PoisonEventError` for data that can never be processed (→ dead-letter queue);
- * any other error is retryable (→ batch item failure, the event source mapping redelivers).
+ * Any kind throws `PoisonEventError` for data that can never be processed (→ dead-letter queue); what
+ * else is poison or retried is decided in lambdas/processor/failure-policy.ts.
  */
 import type { ActionKind } from '../shared/actions';
 import type { CloudEvent } from '../shared/envelope';
 import type { UserRecord } from '../processor/records';
 import type { ProcessorSettings } from '../processor/settings';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WindowsConfig } from '../shared/windows-config';
+import type { Observation } from '../processor/windows/aggregate';
+import type { Baseline, WindowAlert, WindowState } from '../processor/windows/window-items';
 
 /** An event as an action sees it: the CloudEvent and where it came from in the stream. */
 export interface ActionEvent {
@@ -71,7 +76,37 @@ export interface ExternalAction {
   run(event: ActionEvent, state: StateAccess): Promise<ExternalOutcome>;
 }
 
-export type Action = TransactionalAction | ExternalAction;
+/**
+ * A windowed action counts events over event-time windows (issue 12): the processor folds each batch's
+ * events per key and window and commits the aggregates with the events' idempotency keys in one
+ * DynamoDB transaction (exactly-once counts); a scheduled closer finalises windows once the watermark
+ * passes them. The action says what an event adds and, optionally, when a window raises an alert.
+ */
+export interface WindowedAction {
+  readonly kind: Extract<ActionKind, 'windowed'>;
+  readonly eventTypes: readonly string[] | '*';
+  /** The pipeline's `windows` configuration. */
+  readonly windows: WindowsConfig;
+  /** What the event adds to its windows; throws PoisonEventError for data that cannot be counted. Pure. */
+  observe(event: ActionEvent): Observation;
+  /**
+   * The alert a window raises now that its running aggregate is `window` (called after each event is
+   * folded in, until one is raised: at most one per window). Pure.
+   */
+  alertFor?(window: WindowState, baseline: Baseline | undefined): AlertDecision | undefined;
+  /** Publishes a raised alert. May happen again after a crash: subscribers drop repeats by `alertId`. */
+  deliver?(alert: WindowAlert): Promise<void>;
+  /** The key's baseline after `closed` is final, or undefined to keep none. Pure. */
+  nextBaseline?(closed: WindowState, baseline: Baseline | undefined): number | undefined;
+}
+
+/** What `alertFor` decides; the processor adds the identity, bounds and time. */
+export interface AlertDecision {
+  readonly baseline: number;
+  readonly threshold: number;
+}
+
+export type Action = TransactionalAction | ExternalAction | WindowedAction;
 
 /**
  * AWS clients the processor shares with actions; created once per container. An action that needs

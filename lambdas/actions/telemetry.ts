@@ -24,7 +24,15 @@ import { ProcessorEnv } from '../shared/environment';
 
 const readingSchema = z.object(
   {
-    deviceId: z.optional(z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, { error: 'must be a non-empty string' }))),
+    deviceId: z.optional(
+      z
+        .string({ error: 'must be a non-empty string' })
+        .check(
+          z.minLength(1, { error: 'must be a non-empty string' }),
+          // It names the incident's state item and goes into SNS message attributes: it must be encodable.
+          z.refine((id) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(id), { error: 'must be well-formed Unicode (no unpaired surrogate)' }),
+        ),
+    ),
     readings: z.record(z.string(), z.number({ error: 'must be a number' }), { error: 'must be an object of metric: number' }),
   },
   { error: 'must be an object with readings' },

@@ -14,6 +14,8 @@ import { batchGet, ItemSnapshot, type DynamoUsage, type TableKey } from './dynam
 import { describeError } from './errors';
 import { isStoreRejection, storeRejectionMessage } from './failure-policy';
 import { keyProblem } from './storable';
+import { windowedStateKeys } from './windows/windowed-engine';
+import { windowSpec } from './windows/window-math';
 import type { WorkItem } from './work-item';
 
 export interface ReadContext {
@@ -28,6 +30,7 @@ function stateKeysOf(action: Action, item: WorkItem): readonly string[] {
   try {
     const event = item.actionEvent();
     if (action.kind === 'external') return action.stateKeys(event);
+    if (action.kind === 'windowed') return windowedStateKeys(action, event, windowSpec(action.windows));
     const key = action.stateKey(event);
     return key === undefined ? [] : [key];
   } catch {

@@ -111,7 +111,8 @@ export async function batchWrite(ddb: DynamoDBDocumentClient, table: string, req
 /** One conditional write of a transaction, in lib-dynamodb's native-JS form. */
 export type TransactItem =
   | { Put: { TableName: string; Item: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item; ReturnValuesOnConditionCheckFailure?: 'ALL_OLD' } }
-  | { Delete: { TableName: string; Key: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item; ReturnValuesOnConditionCheckFailure?: 'ALL_OLD' } };
+  | { Delete: { TableName: string; Key: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item; ReturnValuesOnConditionCheckFailure?: 'ALL_OLD' } }
+  | { Update: { TableName: string; Key: Item; UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item; ReturnValuesOnConditionCheckFailure?: 'ALL_OLD' } };
 
 /** Why an item of a cancelled transaction failed: DynamoDB's code, and the item as it is (ALL_OLD). */
 export interface CancellationReason {

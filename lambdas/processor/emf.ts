@@ -20,6 +20,8 @@ export interface BatchMetrics {
   readonly poison: number;
   readonly failed: number;
   readonly stale: number;
+  /** Windowed pipelines only (other pipelines publish no such metric). */
+  readonly windowed?: { readonly tooLate: number; readonly alertsPublished: number };
 }
 
 /** Where EMF lines go: stdout in Lambda (the runtime ships it to CloudWatch Logs). */
@@ -49,6 +51,7 @@ export function emfLines(pipeline: string, metrics: BatchMetrics, timestamp = Da
     [ProcessorMetric.EventsPoison]: metrics.poison,
     [ProcessorMetric.EventsFailed]: metrics.failed,
     [ProcessorMetric.EventsStale]: metrics.stale,
+    ...(metrics.windowed ? { [ProcessorMetric.EventsTooLate]: metrics.windowed.tooLate, [ProcessorMetric.WindowAlertsPublished]: metrics.windowed.alertsPublished } : {}),
   };
   const lines: string[] = [];
   const series: [string, readonly number[], MetricDefinition['StorageResolution']][] = [
@@ -75,4 +78,30 @@ export function emfLines(pipeline: string, metrics: BatchMetrics, timestamp = Da
     lines.push(document(pipeline, timestamp, definitions, values));
   }
   return lines;
+}
+
+/** What one run of a windowed pipeline's closer publishes. */
+export interface CloserMetrics {
+  readonly windowsClosed: number;
+  readonly watermarkLagMs: number;
+  readonly alertsRetried: number;
+}
+
+export function closerEmfLines(pipeline: string, metrics: CloserMetrics, timestamp = Date.now()): string[] {
+  return [
+    document(
+      pipeline,
+      timestamp,
+      [
+        { Name: ProcessorMetric.WindowsClosed, Unit: 'Count', StorageResolution: 60 },
+        { Name: ProcessorMetric.WatermarkLag, Unit: 'Milliseconds', StorageResolution: 60 },
+        { Name: ProcessorMetric.WindowAlertsPublished, Unit: 'Count', StorageResolution: 60 },
+      ],
+      {
+        [ProcessorMetric.WindowsClosed]: metrics.windowsClosed,
+        [ProcessorMetric.WatermarkLag]: metrics.watermarkLagMs,
+        [ProcessorMetric.WindowAlertsPublished]: metrics.alertsRetried,
+      },
+    ),
+  ];
 }

@@ -9,8 +9,9 @@
  * 2. Run: partition keys concurrently (bounded), each key's events strictly in order. The failure
  *    policy (./failure-policy.ts) decides: poison (the record goes to the DLQ, the key goes on) or
  *    retryable (the key stops).
- * 3. Complete: keys of handled events are put COMPLETED; the claims of every other event (failed,
- *    poison, not attempted) are released, so a retry or a replay need not wait for the lease, 25 per
+ * 3. Complete: keys of handled events are put COMPLETED; those of poison events DEAD_LETTERED for their
+ *    record's position (a redelivery does not run the action again, a replay does); the claims of every
+ *    other event (failed, not attempted) are released, so a retry need not wait for the lease, 25 per
  *    BatchWriteItem.
  *
  * A crash between 2 and 3 leaves claims behind: a redelivery of the same record takes its claim over at
@@ -26,7 +27,7 @@ import { backoffMs, batchWrite, chunk, MAX_TRANSACTION_ITEMS, sleep, transactWri
 import type { EngineContext } from './engine-context';
 import { ConcurrentUpdateError, describeError, StoreRejectedError } from './errors';
 import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
-import { claimInTransaction, completedItem } from './idempotency';
+import { claimInTransaction, completedItem, deadLetteredKeyItem } from './idempotency';
 import { forEachWithConcurrency, stopKeysAfterFailures, type KeyGroup } from './key-group';
 import { recordPosition } from './records';
 import { nextStateItem, storedState, versionGuard } from './state-versioning';
@@ -168,11 +169,11 @@ export async function runExternal(action: ExternalAction, groups: readonly KeyGr
   await forEachWithConcurrency(groups, ctx.concurrency, (group) => runGroup(action, group, held, state, ctx));
 
   const nowMs = ctx.now();
-  const writes: WriteRequest[] = [...held].map((item) =>
-    item.outcome === 'processed' || item.outcome === 'stale'
-      ? { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs) } }
-      : { DeleteRequest: { Key: { [IdempotencyTable.partitionKey]: item.storageKey! } } },
-  );
+  const writes: WriteRequest[] = [...held].map((item) => {
+    if (item.outcome === 'processed' || item.outcome === 'stale') return { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs) } };
+    if (item.poison) return { PutRequest: { Item: deadLetteredKeyItem(ctx.idempotency, item.storageKey!, nowMs, recordPosition(item.record), item.poison) } };
+    return { DeleteRequest: { Key: { [IdempotencyTable.partitionKey]: item.storageKey! } } };
+  });
   await recordCompletion(writes, ctx);
 }
 

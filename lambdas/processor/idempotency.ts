@@ -21,7 +21,7 @@
 import { IdempotencyStatus, IdempotencyTable } from '../shared/tables';
 import type { Item, TransactItem } from './dynamo';
 
-export type KeyState = 'absent' | 'completed' | 'claimed';
+export type KeyState = 'absent' | 'completed' | 'claimed' | 'dead-lettered';
 
 /**
  * Reading side of the same rule the write conditions enforce (see `claimCondition`), for the record at
@@ -31,6 +31,9 @@ export function keyStateOf(item: Item | undefined, nowMs: number, position: stri
   if (!item) return 'absent';
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= nowMs) return 'absent';
   if (item.status === IdempotencyStatus.Completed) return 'completed';
+  // An external action's poison: this record is on the DLQ (its action must not run again); another record
+  // with the key (a replay after a fix) is free.
+  if (item.status === IdempotencyStatus.DeadLettered) return item.deadLetterPosition === position ? 'dead-lettered' : 'absent';
   if (item.claimedBy === position) return 'absent';
   if (typeof item.leaseExpiresAt === 'number' && item.leaseExpiresAt > nowMs) return 'claimed';
   return 'absent';
@@ -38,7 +41,7 @@ export function keyStateOf(item: Item | undefined, nowMs: number, position: stri
 
 /** The key is free: never seen, forgotten (TTL passed, not yet deleted), or a claim whose lease ran out or that this record made. */
 const claimCondition =
-  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND (#leaseExpiresAt <= :nowMs OR #claimedBy = :position))';
+  'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND (#leaseExpiresAt <= :nowMs OR #claimedBy = :position)) OR (#status = :deadLettered AND #deadLetterPosition <> :position)';
 
 export interface IdempotencyWrites {
   readonly table: string;
@@ -58,8 +61,9 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, po
         '#status': 'status',
         '#leaseExpiresAt': 'leaseExpiresAt',
         '#claimedBy': 'claimedBy',
+        '#deadLetterPosition': 'deadLetterPosition',
       },
-      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': IdempotencyStatus.InProgress, ':position': position },
+      ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':inProgress': IdempotencyStatus.InProgress, ':deadLettered': IdempotencyStatus.DeadLettered, ':position': position },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -71,9 +75,15 @@ export function completedItem(writes: IdempotencyWrites, key: string, nowMs: num
   return { [IdempotencyTable.partitionKey]: key, status: IdempotencyStatus.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
 }
 
-/** Transactional action: the key is written COMPLETED together with the effect, if still free for the record at `position`. */
-export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string): TransactItem {
-  return conditionalPut(writes, completedItem(writes, key, nowMs), nowMs, position);
+/**
+ * Transactional and windowed actions: the key is written COMPLETED together with the effect, if still
+ * free for the record at `position`. `deadLetter` marks an event whose effect is committed but which
+ * must also reach the DLQ (a too-late event: counted as too late, recorded with its bytes): a
+ * redelivery of it is dead-lettered again (once, by position) instead of skipped as a duplicate.
+ */
+export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string, deadLetter?: { reason: string; error: string }): TransactItem {
+  const item = completedItem(writes, key, nowMs);
+  return conditionalPut(writes, deadLetter ? { ...item, deadLetterReason: deadLetter.reason, deadLetterError: deadLetter.error.slice(0, 1000) } : item, nowMs, position);
 }
 
 /** External action: the key is claimed IN_PROGRESS with a lease by the record at `position`, if still free for it. */
@@ -90,6 +100,22 @@ export function claimInTransaction(writes: IdempotencyWrites, key: string, nowMs
     nowMs,
     position,
   );
+}
+
+/**
+ * External actions: the key of an event the action found poison, once its claim ends: the record at
+ * `position` is dead-lettered and a redelivery of it does not run the action again (its effect may have
+ * happened in part); a different record with the key (a replay after a fix) runs.
+ */
+export function deadLetteredKeyItem(writes: IdempotencyWrites, key: string, nowMs: number, position: string, poison: { reason: string; error: string }): Item {
+  return {
+    [IdempotencyTable.partitionKey]: key,
+    status: IdempotencyStatus.DeadLettered,
+    deadLetterPosition: position,
+    deadLetterReason: poison.reason,
+    deadLetterError: poison.error.slice(0, 1000),
+    [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs),
+  };
 }
 
 /** Key of the dead-letter marker of the record at `position` (see ./records.ts `recordPosition`). */

@@ -15,26 +15,35 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { Action, ActionClients, ActionFactory } from '../actions/action';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, ScheduledEvent } from 'aws-lambda';
+import type { Action, ActionClients, ActionFactory, WindowedAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
 import { readBatch } from './batch-read';
 import { deadLetterPoison } from './dead-letter';
 import { DynamoUsage } from './dynamo';
 import { marshallingOptions, unmarshallingOptions } from './dynamo-options';
-import { emfLines, stdoutMetricsWriter, type MetricsWriter } from './emf';
+import { closerEmfLines, emfLines, stdoutMetricsWriter, type MetricsWriter } from './emf';
 import type { EngineContext } from './engine-context';
 import { runExternal } from './external-engine';
 import { keyStateOf, type IdempotencyWrites } from './idempotency';
 import { batchItemFailures, groupByPartitionKey, stopKeysAfterFailures } from './key-group';
 import { prepareBatch } from './prepare';
 import { recordPosition } from './records';
-import { readProcessorSettings, type ProcessorSettings } from './settings';
+import { readProcessorSettings, requireStateTable, type ProcessorSettings } from './settings';
+import { ProcessorEnv } from '../shared/environment';
 import { commitTransactional, planTransactional } from './transactional-engine';
 import type { WorkItem } from './work-item';
+import { publishAlerts } from './windows/alerts-outbox';
+import { runCloser, type CloserReport } from './windows/closer';
+import { ShardWatermarkWriter } from './windows/watermark';
+import { windowSpec } from './windows/window-math';
+import { runWindowed } from './windows/windowed-engine';
+import { SettingsError } from './errors';
 
 export interface ProcessorDependencies {
-  readonly clients: ActionClients & { readonly sqs: SQSClient };
+  /** `kinesis`: windowed pipelines only (the scheduled closer lists the stream's shards). */
+  readonly clients: ActionClients & { readonly sqs: SQSClient; readonly kinesis?: KinesisClient };
   readonly logger: Logger;
   readonly metricsWriter: MetricsWriter;
   /** Default: read from the environment at the first invocation. */
@@ -43,7 +52,21 @@ export interface ProcessorDependencies {
   readonly clock: () => number;
 }
 
-export type KinesisBatchHandler = (event: KinesisStreamEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>) => Promise<KinesisStreamBatchResponse>;
+export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+export type KinesisBatchHandler = (event: KinesisStreamEvent, context: LambdaContext) => Promise<KinesisStreamBatchResponse>;
+
+/**
+ * The Lambda handler: a Kinesis batch from the event source mapping, or (windowed pipelines) the
+ * EventBridge schedule that runs the closer.
+ */
+export interface ProcessorHandler extends KinesisBatchHandler {
+  (event: ScheduledEvent, context: LambdaContext): Promise<CloserReport>;
+}
+
+/** EventBridge's scheduled event (what a schedule sends when its target has no input of its own). */
+export function isScheduledEvent(event: unknown): event is ScheduledEvent {
+  return typeof event === 'object' && event !== null && (event as ScheduledEvent).source === 'aws.events' && (event as ScheduledEvent)['detail-type'] === 'Scheduled Event';
+}
 
 /** The AWS clients, from the standard configuration chain (region, credentials, endpoints from the environment). */
 export function defaultClients(): ProcessorDependencies['clients'] {
@@ -53,7 +76,7 @@ export function defaultClients(): ProcessorDependencies['clients'] {
   };
 }
 
-export function createProcessor(factory: ActionFactory, overrides: Partial<ProcessorDependencies> = {}): KinesisBatchHandler {
+export function createProcessor(factory: ActionFactory, overrides: Partial<ProcessorDependencies> = {}): ProcessorHandler {
   const deps: ProcessorDependencies = {
     clients: overrides.clients ?? defaultClients(),
     logger: overrides.logger ?? new Logger(),
@@ -62,13 +85,16 @@ export function createProcessor(factory: ActionFactory, overrides: Partial<Proce
     ...(overrides.settings ? { settings: overrides.settings } : {}),
   };
   let runtime: { settings: ProcessorSettings; action: Action } | undefined;
-  return async (event, context) => {
+  const watermarks = new ShardWatermarkWriter();
+  const handler = async (event: KinesisStreamEvent | ScheduledEvent, context: LambdaContext): Promise<KinesisStreamBatchResponse | CloserReport> => {
     if (!runtime) {
       const settings = deps.settings ?? readProcessorSettings();
       runtime = { settings, action: factory(settings, deps.clients) };
     }
-    return processBatch(event, context, runtime.settings, runtime.action, deps);
+    if (isScheduledEvent(event)) return closeWindows(runtime.action, runtime.settings, deps, context);
+    return processBatch(event, context, runtime.settings, runtime.action, deps, watermarks);
   };
+  return handler as ProcessorHandler;
 }
 
 /** Completed keys are duplicates; a key claimed by another record's live lease fails (retryable). */
@@ -77,17 +103,23 @@ function applyKeyStates(items: readonly WorkItem[], engine: EngineContext, setti
   for (const item of items) {
     if (!item.open || item.storageKey === undefined) continue;
     const state = keyStateOf(engine.snapshot.get(settings.idempotencyTableName, item.storageKey), nowMs, recordPosition(item.record));
-    if (state === 'completed') item.markDuplicate();
+    const stored = engine.snapshot.get(settings.idempotencyTableName, item.storageKey);
+    // On the DLQ already (a poison record of an external action redelivered), or committed but due there
+    // too (a too-late event): through the dead-letter path again, which sends it once by position.
+    const dueOnDlq = state === 'dead-lettered' || (state === 'completed' && typeof stored?.deadLetterReason === 'string');
+    if (dueOnDlq) item.markPoison({ reason: stored!.deadLetterReason as PoisonReason, error: String(stored!.deadLetterError ?? '') });
+    else if (state === 'completed') item.markDuplicate();
     else if (state === 'claimed') item.fail('idempotency key claimed by another record (lease not expired); will be retried');
   }
 }
 
 async function processBatch(
   event: KinesisStreamEvent,
-  context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
+  context: LambdaContext,
   settings: ProcessorSettings,
   action: Action,
   deps: ProcessorDependencies,
+  watermarks: ShardWatermarkWriter,
 ): Promise<KinesisStreamBatchResponse> {
   const startedAt = deps.clock();
   const usage = new DynamoUsage();
@@ -98,6 +130,7 @@ async function processBatch(
 
   const deadLetter = { sqs: deps.clients.sqs, queueUrl: settings.deadLetterQueueUrl, pipeline: settings.pipelineName, ddb, usage, idempotency, logger: deps.logger, now: deps.clock };
 
+  let alertsPublished = 0;
   const snapshot = await readBatch(items, action, { ddb, usage, idempotencyTable: settings.idempotencyTableName, stateTable: settings.stateTableName });
   // Poison known before the action runs goes first, so a DLQ that cannot be written stops its key
   // before the key's later records are applied.
@@ -117,7 +150,8 @@ async function processBatch(
     applyKeyStates(items, engine, settings);
     stopKeysAfterFailures(groups);
     if (action.kind === 'transactional') await commitTransactional(action, planTransactional(action, groups, engine), engine);
-    else await runExternal(action, groups, { ...engine, logger: deps.logger });
+    else if (action.kind === 'external') await runExternal(action, groups, { ...engine, logger: deps.logger });
+    else alertsPublished = await runWindowedBatch(action, items, engine, settings, deps, watermarks);
   }
   // Poison the action found (rejected, failed on the data, refused by the store).
   await deadLetterPoison(items, deadLetter);
@@ -125,8 +159,52 @@ async function processBatch(
   for (const item of items) if (item.outcome === undefined) item.fail('not attempted');
 
   const failures = batchItemFailures(groups);
-  report(items, failures.length, usage, startedAt, settings, deps, context);
+  report(items, failures.length, usage, startedAt, settings, deps, context, action.kind === 'windowed' ? alertsPublished : undefined);
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Resolves to the number of alerts published. */
+async function runWindowedBatch(action: WindowedAction, items: readonly WorkItem[], engine: EngineContext, settings: ProcessorSettings, deps: ProcessorDependencies, watermarks: ShardWatermarkWriter): Promise<number> {
+  const stateTable = requireStateTable(settings, 'windowed');
+  const outbox = { ddb: engine.ddb, usage: engine.usage, stateTable, logger: deps.logger, now: deps.clock };
+  const deliver = action.deliver?.bind(action);
+  const { maxEventTimeByShard, alertsPublished } = await runWindowed(action, items, {
+    ...engine,
+    pipeline: settings.pipelineName,
+    spec: windowSpec(action.windows),
+    publishAlerts: async (alerts) => (deliver ? publishAlerts(alerts, deliver, outbox) : 0),
+  });
+  await watermarks.record(
+    items.map((item) => item.record.shardId),
+    maxEventTimeByShard,
+    { ddb: engine.ddb, usage: engine.usage, stateTable, now: deps.clock },
+  );
+  return alertsPublished;
+}
+
+/** The scheduled run of a windowed pipeline: publish the watermark, close what is due, retry pending alerts. */
+async function closeWindows(action: Action, settings: ProcessorSettings, deps: ProcessorDependencies, context: LambdaContext): Promise<CloserReport> {
+  if (action.kind !== 'windowed') throw new SettingsError(`a schedule invoked the ${settings.pipelineName} processor, but its action is not windowed`);
+  const kinesis = deps.clients.kinesis;
+  if (!kinesis) throw new SettingsError('a windowed processor needs a Kinesis client (see lambdas/handlers/returns.ts)');
+  if (!settings.streamName) throw new SettingsError(`a windowed processor needs ${ProcessorEnv.StreamName}`);
+  const usage = new DynamoUsage();
+  const report = await runCloser(action, {
+    ddb: deps.clients.dynamodb,
+    kinesis,
+    usage,
+    stateTable: requireStateTable(settings, 'windowed'),
+    streamName: settings.streamName,
+    spec: windowSpec(action.windows),
+    logger: deps.logger,
+    now: deps.clock,
+    outOfTime: () => context.getRemainingTimeInMillis() < settings.timeMarginMs,
+    concurrency: settings.keyConcurrency,
+    deliver: action.deliver?.bind(action),
+  });
+  for (const line of closerEmfLines(settings.pipelineName, report)) deps.metricsWriter(line);
+  deps.logger.info('windows closed', { pipeline: settings.pipelineName, requestId: context.awsRequestId, ...report, watermark: Number.isFinite(report.watermark) ? new Date(report.watermark).toISOString() : null, dynamodb: { requests: usage.requests } });
+  return report;
 }
 
 /** Event-to-action latencies, and how far ahead of the processor's clock the skewed events were dated. */
@@ -156,7 +234,8 @@ function report(
   startedAt: number,
   settings: ProcessorSettings,
   deps: ProcessorDependencies,
-  context: Pick<Context, 'awsRequestId'>,
+  context: Pick<LambdaContext, 'awsRequestId'>,
+  alertsPublished: number | undefined,
 ): void {
   const count = (outcome: string) => items.filter((item) => item.outcome === outcome).length;
   const ingestToActionMs = items.filter((item) => item.outcome === 'processed' && item.doneAtMs !== undefined).map((item) => Math.max(0, item.doneAtMs! - item.record.arrivalMs));
@@ -165,7 +244,9 @@ function report(
     ingestToActionMs,
     processed: count('processed'),
     duplicate: count('duplicate'),
-    poison: count('poison'),
+    // Too-late events are on the DLQ too, but they are counted (as too late), not refused: their own metric.
+    poison: items.filter((item) => item.outcome === 'poison' && item.deadLetteredAs?.reason !== PoisonReason.TooLate).length,
+    ...(alertsPublished === undefined ? {} : { windowed: { tooLate: items.filter((item) => item.deadLetteredAs?.reason === PoisonReason.TooLate).length, alertsPublished } }),
     failed: count('failed'),
     stale: count('stale'),
   };
@@ -182,6 +263,7 @@ function report(
     duplicate: metrics.duplicate,
     stale: metrics.stale,
     poison: metrics.poison,
+    ...(metrics.windowed ?? {}),
     failed: metrics.failed,
     timeAhead: metrics.timeAheadMs.length,
     batchItemFailures: reportedFailures,

@@ -31,15 +31,22 @@ function shardIdOf(record: KinesisStreamRecord): string {
   return colon > 0 ? record.eventID.slice(0, colon) : record.eventID;
 }
 
-/** Unpacks one Kinesis record; a plain record gives itself. Throws if an aggregate is corrupt. */
-function userRecordsOf(record: KinesisStreamRecord): UserRecord[] {
+/** A user record of an aggregate whose partition key index points outside the aggregate's key table. */
+type KeylessUserRecord = UserRecord & { readonly keyless: true };
+
+/**
+ * Unpacks one Kinesis record; a plain record gives itself. Throws if an aggregate is corrupt. A user
+ * record naming a partition key its aggregate lacks keeps the outer record's key and is marked keyless
+ * (poison on its own; its siblings are fine).
+ */
+function userRecordsOf(record: KinesisStreamRecord): (UserRecord | KeylessUserRecord)[] {
   const common = {
     shardId: shardIdOf(record),
     arrivalMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
     eventSourceARN: record.eventSourceARN,
     sequenceNumber: record.kinesis.sequenceNumber,
   };
-  const out: UserRecord[] = [];
+  const out: (UserRecord | KeylessUserRecord)[] = [];
   let failure: Error | undefined;
   // The library calls back synchronously; an error may be reported more than once, keep the first.
   deaggregate(
@@ -49,11 +56,13 @@ function userRecordsOf(record: KinesisStreamRecord): UserRecord[] {
       if (error) failure ??= error;
       else if (user) {
         const aggregated = user.subSequenceNumber !== undefined;
+        const keyed = typeof user.partitionKey === 'string';
         out.push({
           ...common,
-          partitionKey: user.partitionKey,
+          partitionKey: keyed ? user.partitionKey : record.kinesis.partitionKey,
           data: Buffer.from(user.data, 'base64'),
           ...(aggregated ? { subSequenceNumber: user.subSequenceNumber } : {}),
+          ...(keyed ? {} : { keyless: true as const }),
         });
       }
     },
@@ -69,7 +78,7 @@ function userRecordsOf(record: KinesisStreamRecord): UserRecord[] {
 export function decodeBatch(records: readonly KinesisStreamRecord[]): DecodedRecord[] {
   const decoded: DecodedRecord[] = [];
   for (const record of records) {
-    let users: UserRecord[];
+    let users: (UserRecord | KeylessUserRecord)[];
     try {
       users = userRecordsOf(record);
     } catch (error) {
@@ -86,7 +95,13 @@ export function decodeBatch(records: readonly KinesisStreamRecord[]): DecodedRec
       });
       continue;
     }
-    for (const user of users) {
+    for (const entry of users) {
+      if ('keyless' in entry) {
+        const { keyless: _keyless, ...user } = entry;
+        decoded.push({ ...user, ok: false, reason: PoisonReason.Undecodable, error: 'KPL user record names a partition key index its aggregate does not have' });
+        continue;
+      }
+      const user = entry;
       const result = decodeEnvelope(user.data);
       if (result.ok) {
         decoded.push({ ...user, ok: true, event: result.event, idempotencyKey: idempotencyKeyOf(result.event) });

@@ -19,6 +19,12 @@ export interface ProcessorSettings {
   readonly alertsTopicArn?: string;
   /** Only the telemetry action: JSON of the pipeline's `telemetry` configuration. */
   readonly telemetryConfigJson?: string;
+  /** Only windowed actions: JSON of the pipeline's `windows` configuration. */
+  readonly windowsConfigJson?: string;
+  /** Only the returns action: JSON of the pipeline's `spike` configuration. */
+  readonly spikeConfigJson?: string;
+  /** Only windowed actions: the stream's name (the closer lists its shards). */
+  readonly streamName?: string;
   /** How long a completed idempotency key is remembered. */
   readonly idempotencyTtlSeconds: number;
   /** How long an in-progress claim (external actions) blocks other invocations. */
@@ -52,6 +58,9 @@ export function readProcessorSettings(env: NodeJS.ProcessEnv = process.env): Pro
     stateTableName: env[ProcessorEnv.StateTable] || undefined,
     alertsTopicArn: env[ProcessorEnv.AlertsTopicArn] || undefined,
     telemetryConfigJson: env[ProcessorEnv.TelemetryConfig] || undefined,
+    windowsConfigJson: env[ProcessorEnv.WindowsConfig] || undefined,
+    spikeConfigJson: env[ProcessorEnv.SpikeConfig] || undefined,
+    streamName: env[ProcessorEnv.StreamName] || undefined,
     idempotencyTtlSeconds: positiveInt(ProcessorEnv.IdempotencyTtlSeconds, ProcessorDefaults.idempotencyTtlHours * 3600),
     leaseSeconds: positiveInt(ProcessorEnv.LeaseSeconds, ProcessorDefaults.leaseSeconds),
     keyConcurrency: positiveInt(ProcessorEnv.KeyConcurrency, ProcessorDefaults.keyConcurrency),

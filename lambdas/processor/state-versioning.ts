@@ -6,6 +6,7 @@
 import type { StateItem } from '../actions/action';
 import { StateTable } from '../shared/tables';
 import type { Item, ItemSnapshot } from './dynamo';
+import { marshalSafe } from './marshal-safe';
 
 /** The item as the action sees it, from the batch's snapshot; undefined when absent. */
 export function storedState(snapshot: ItemSnapshot, table: string | undefined, key: string): StateItem | undefined {
@@ -28,7 +29,7 @@ export function versionGuard(version: number): VersionGuard {
     : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } };
 }
 
-/** The item to put after `version`: the action's attributes, the key, the next version. */
+/** The item to put after `version`: the action's attributes (safe for the marshaller), the key, the next version. */
 export function nextStateItem(key: string, attributes: Readonly<Record<string, unknown>>, version: number): Item {
-  return { ...attributes, [StateTable.partitionKey]: key, version: version + 1 };
+  return { ...marshalSafe(attributes), [StateTable.partitionKey]: key, version: version + 1 };
 }

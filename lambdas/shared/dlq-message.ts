@@ -31,6 +31,11 @@ export const PoisonReason = {
   StoreRejected: 'store-rejected',
   /** The event's `time` is further in the future than the pipeline's clock-skew allowance. */
   TimeInFuture: 'time-in-future',
+  /**
+   * Windowed pipelines: every window the event belongs to was already final (the watermark had passed its
+   * end plus the allowed lateness). Counted as too late on those windows' results, not in their counts.
+   */
+  TooLate: 'too-late',
 } as const;
 export type PoisonReason = (typeof PoisonReason)[keyof typeof PoisonReason];
 

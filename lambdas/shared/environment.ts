@@ -17,6 +17,12 @@ export const ProcessorEnv = {
   KeyConcurrency: 'KEY_CONCURRENCY',
   TimeMarginMs: 'TIME_MARGIN_MS',
   ClockSkewAllowanceSeconds: 'CLOCK_SKEW_ALLOWANCE_SECONDS',
+  /** Windowed actions only: JSON of the pipeline's `windows` configuration. */
+  WindowsConfig: 'WINDOWS_CONFIG',
+  /** `returns` action only: JSON of the pipeline's `spike` configuration. */
+  SpikeConfig: 'SPIKE_CONFIG',
+  /** Windowed actions only: the stream's name (the closer lists its shards for the watermark). */
+  StreamName: 'STREAM_NAME',
 } as const;
 
 /** Powertools' own variables (service name, log level, metrics namespace). */

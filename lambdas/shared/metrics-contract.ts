@@ -31,5 +31,21 @@ export const ProcessorMetric = {
    * and those beyond it (dead-lettered as `time-in-future`). Its SampleCount is the number of skewed events.
    */
   EventTimeAhead: 'EventTimeAhead',
+  /** Windowed pipelines: events too late for every window they belong to (dead-lettered as `too-late`). */
+  EventsTooLate: 'EventsTooLate',
+  /** Windowed pipelines, from the scheduled closer: windows made final in one run. */
+  WindowsClosed: 'WindowsClosed',
+  /** Windowed pipelines, from the scheduled closer: wall clock minus the pipeline's watermark (ms). */
+  WatermarkLag: 'WatermarkLag',
+  /** Windowed pipelines: window alerts published (a repeat after a crash counts again). */
+  WindowAlertsPublished: 'WindowAlertsPublished',
 } as const;
 export type ProcessorMetricName = (typeof ProcessorMetric)[keyof typeof ProcessorMetric];
+
+/** Metrics only windowed pipelines publish (the others never create them, so they cost nothing there). */
+export const WINDOWED_ONLY_METRICS: readonly ProcessorMetricName[] = [
+  ProcessorMetric.EventsTooLate,
+  ProcessorMetric.WindowsClosed,
+  ProcessorMetric.WatermarkLag,
+  ProcessorMetric.WindowAlertsPublished,
+];

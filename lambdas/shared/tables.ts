@@ -31,6 +31,11 @@ export function idempotencyStorageKey(idempotencyKey: string): string {
  */
 export const StateTable = {
   partitionKey: 'pk',
-  /** TTL for items that should expire (telemetry incidents); order state never sets it. */
+  /** TTL for items that should expire (telemetry incidents, window state and results); order state never sets it. */
   ttlAttribute: 'expiresAt',
+  /**
+   * Windowed pipelines only: a sparse global secondary index of what is due (open windows by the hour they
+   * close in, pending alerts), so the scheduled closer queries what is due instead of scanning.
+   */
+  dueIndex: { name: 'due', partitionKey: 'dueBucket', sortKey: 'dueAt', projected: ['alert', 'attempts'] },
 } as const;

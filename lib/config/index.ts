@@ -31,3 +31,14 @@ export function iteratorAgeThresholdMs(pipeline: PipelineConfig): number {
 export function leaseSeconds(pipeline: PipelineConfig): number {
   return pipeline.idempotency.leaseSeconds ?? pipeline.processor.timeoutSeconds;
 }
+
+/** Whether the pipeline counts over event-time windows (and so has a closer schedule and a due index). */
+export function isWindowed(pipeline: PipelineConfig): pipeline is PipelineConfig & { windows: NonNullable<PipelineConfig['windows']> } {
+  return pipeline.windows !== undefined;
+}
+
+/** The WatermarkStalled alarm threshold (seconds): explicit, or out-of-order + idle timeout + 300 s. */
+export function watermarkLagThresholdSeconds(pipeline: PipelineConfig): number | undefined {
+  if (!pipeline.windows) return undefined;
+  return pipeline.alarms.watermarkLagThresholdSeconds ?? pipeline.windows.outOfOrderSeconds + pipeline.windows.idleTimeoutSeconds + 300;
+}

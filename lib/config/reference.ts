@@ -39,7 +39,7 @@ interface JsonSchema {
 }
 
 /** The files whose object schemas (and their JSDoc) make up the configuration. */
-const SCHEMA_FILES = [path.join(__dirname, 'schema.ts'), path.join(__dirname, '..', '..', 'lambdas', 'shared', 'telemetry-config.ts')];
+const SCHEMA_FILES = [path.join(__dirname, 'schema.ts'), ...['telemetry-config.ts', 'windows-config.ts'].map((file) => path.join(__dirname, '..', '..', 'lambdas', 'shared', file))];
 
 /** `z._default(z.record(...), …)` and `z.optional(z.array(...))` (zod/mini's wrappers) are records and arrays too. */
 const WRAPPERS = /^(?:z\.(?:_default|optional|nullable)\()+/;

@@ -52,6 +52,10 @@ export const AlarmKind = {
   StreamReadThrottled: 'StreamReadThrottled',
   IdempotencyReadThrottled: 'IdempotencyReadThrottled',
   IdempotencyWriteThrottled: 'IdempotencyWriteThrottled',
+  /** Windowed pipelines only. */
+  WatermarkStalled: 'WatermarkStalled',
+  /** Windowed pipelines only. */
+  TooLateEvents: 'TooLateEvents',
 } as const;
 export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
 

@@ -10,11 +10,12 @@ import { z } from 'zod';
 import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
-import { ACTION_NAMES } from '../../lambdas/shared/actions';
+import { ACTION_NAMES, WINDOWED_ACTIONS } from '../../lambdas/shared/actions';
+import { spikeSchema, windowsSchema } from '../../lambdas/shared/windows-config';
 
 // The built-in action names are a contract with the Lambda code (lambdas/shared/actions.ts); the
 // configuration's readers get them from here too.
-export { ACTION_NAMES, type ActionName } from '../../lambdas/shared/actions';
+export { ACTION_NAMES, WINDOWED_ACTIONS, type ActionName } from '../../lambdas/shared/actions';
 
 const MAX_RETENTION_HOURS = 8760;
 const MIN_RECORD_AGE_SECONDS = 60;
@@ -98,6 +99,12 @@ const alarmsSchema = z.strictObject({
   latencyMinLateEvents: z.int().min(1).max(10_000).default(2),
   /** IteratorAge alarm threshold (ms). Default: twice the latency objective. */
   iteratorAgeThresholdMs: z.int().positive().optional(),
+  /**
+   * Windowed pipelines: the WatermarkStalled alarm fires when the watermark lags the wall clock by more than
+   * this (seconds). Default: out-of-order bound + idle timeout + 300 s, more than a pipeline with no traffic
+   * at all lags.
+   */
+  watermarkLagThresholdSeconds: z.int().positive().optional(),
   /** Alarm when the oldest DLQ message is older than this (seconds). Default 3600. */
   dlqOldestMessageAgeSeconds: z.int().positive().default(3600),
   /** Period of the alarms' metrics (seconds): 60 or a multiple of 60. Default 60. */
@@ -132,6 +139,10 @@ export const pipelineSchema = z
     alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
     /** Only for the `telemetry` action. */
     telemetry: z.optional(telemetrySchema),
+    /** Only for windowed actions (`returns`): the event-time windows. */
+    windows: z.optional(windowsSchema),
+    /** Only for the `returns` action: the spike rule. */
+    spike: z.optional(spikeSchema),
   })
   .superRefine((p, ctx) => {
     const retentionSeconds = p.stream.retentionHours * 3600;
@@ -165,6 +176,21 @@ export const pipelineSchema = z
     }
     if (p.action !== 'telemetry' && p.telemetry !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['telemetry'], message: 'only applies to the telemetry action' });
+    }
+    const windowed = WINDOWED_ACTIONS.includes(p.action);
+    if (windowed && p.windows === undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `is required for the ${p.action} action` });
+    if (!windowed && p.windows !== undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `only applies to windowed actions (${WINDOWED_ACTIONS.join(', ')})` });
+    if (p.action === 'returns' && p.spike === undefined) ctx.addIssue({ code: 'custom', path: ['spike'], message: 'is required for the returns action' });
+    if (p.action !== 'returns' && p.spike !== undefined) ctx.addIssue({ code: 'custom', path: ['spike'], message: 'only applies to the returns action' });
+    if (p.action === 'returns' && p.windows?.keyField === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['windows', 'keyField'], message: 'is required for the returns action (the SKU field, "sku")' });
+    }
+    if (p.windows !== undefined && p.windows.resultRetentionHours < p.stream.retentionHours) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', 'resultRetentionHours'],
+        message: `(${p.windows.resultRetentionHours}h) must be at least the stream retention (${p.stream.retentionHours}h), or a replay could find a window forgotten and count it afresh`,
+      });
     }
   });
 

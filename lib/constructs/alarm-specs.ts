@@ -6,7 +6,7 @@
  * value only known at deploy time, the event source mapping's UUID, is passed in (a token in the stack,
  * a placeholder in the docs).
  */
-import { AlarmKind, alarmName, iteratorAgeThresholdMs, type AlarmKindName, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { AlarmKind, alarmName, iteratorAgeThresholdMs, watermarkLagThresholdSeconds, type AlarmKindName, type PipelineConfig, type PipelineResourceNames } from '../config';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
 
 // The alarm kinds name the alarms (lib/config/resource-names.ts); the table below gives each its metric.
@@ -290,7 +290,7 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
       treatMissingData: 'notBreaching',
       missingDataReason: 'the processor publishes the count with each batch; no batches means no poison records',
       meaning:
-        'The processor received records it can never process (not JSON, invalid CloudEvent, unknown type, rejected by the action) and sent them to the DLQ.',
+        'The processor received records it can never process (not JSON, invalid CloudEvent, unknown type, rejected by the action, failing the action\'s code, refused by the store, dated beyond the clock-skew allowance) and sent them to the DLQ.',
       firstChecks: [
         `${dlqList}: the reason names the bad field or the error`,
         'the CloudEvents source of those records: which producer sends them, and since which deployment',
@@ -389,6 +389,8 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
     },
   ];
 
+  rows.push(...windowedRows(pipeline, pipelineDims, logs, dlqList));
+
   const { periodSeconds, evaluationPeriods } = pipeline.alarms;
   return rows.map(({ fireOn, ...row }) => ({
     ...row,
@@ -397,6 +399,51 @@ export function pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid }: 
     evaluationPeriods: fireOn === 'sustainedDespiteLateData' ? evaluationPeriods + LATE_DATA_PERIODS : evaluationPeriods,
     datapointsToAlarm: fireOn === 'any' ? 1 : evaluationPeriods,
   }));
+}
+
+/** Windowed pipelines: a watermark that stops advancing, and events too late for their windows. */
+function windowedRows(pipeline: PipelineConfig, pipelineDims: Record<string, string>, logs: string, dlqList: string): Row[] {
+  const lagSeconds = watermarkLagThresholdSeconds(pipeline);
+  if (!pipeline.windows || lagSeconds === undefined) return [];
+  const w = pipeline.windows;
+  return [
+    {
+      kind: AlarmKind.WatermarkStalled,
+      namespace: METRIC_NAMESPACE,
+      metricName: ProcessorMetric.WatermarkLag,
+      dimensions: pipelineDims,
+      statistic: 'Maximum',
+      threshold: lagSeconds * 1000,
+      thresholdText: `> ${lagSeconds} s behind the wall clock in every period`,
+      fireOn: 'sustained',
+      treatMissingData: 'breaching',
+      missingDataReason: 'the closer publishes the lag on every scheduled run, every minute, traffic or not: no data means the schedule or the closer stopped, and no window closes',
+      meaning: `The event-time watermark is not advancing: windows do not close and results are not written. A shard whose consumer is stuck holds it back for up to ${w.idleTimeoutSeconds} s (the idle timeout); longer means the closer is not running, or every active shard is behind.`,
+      firstChecks: [
+        `the closer's runs in ${logs} ("windows closed" lines) and the pipeline's EventBridge schedule (enabled, invocations, failed invocations)`,
+        'ConsumerStalled and IteratorAge: a shard that is not being processed',
+        'the producers\' event times: events dated far in the past (a backfill) keep the watermark behind the clock by design',
+      ],
+    },
+    {
+      kind: AlarmKind.TooLateEvents,
+      namespace: METRIC_NAMESPACE,
+      metricName: ProcessorMetric.EventsTooLate,
+      dimensions: pipelineDims,
+      statistic: 'Sum',
+      threshold: 0,
+      thresholdText: '> 0 events in any period',
+      fireOn: 'any',
+      treatMissingData: 'notBreaching',
+      missingDataReason: 'the processor publishes the count with each batch; no batches means no late events',
+      meaning: `Events arrived after every window they belong to was final (more than ${w.allowedLatenessSeconds} s of allowed lateness after the watermark passed the window's end): they are counted as too late on the windows' results, not in their counts, and recorded with their bytes in the DLQ (reason too-late).`,
+      firstChecks: [
+        `${dlqList}: reason too-late, with the event time and the window that was final`,
+        'the producer of those events: a buffering or replaying producer, or a clock behind',
+        `a consumer that was stalled longer than the idle timeout (${w.idleTimeoutSeconds} s), so the watermark moved on without its shard`,
+      ],
+    },
+  ];
 }
 
 /**

@@ -5,6 +5,8 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,7 +16,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { leaseSeconds, pipelineResourceNames, type ActionName, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { isWindowed, leaseSeconds, pipelineResourceNames, type ActionName, type PipelineConfig, type PipelineResourceNames } from '../config';
 import { ProcessorEnv } from '../../lambdas/shared/environment';
 import { IdempotencyTable, StateTable } from '../../lambdas/shared/tables';
 import { pipelineAlarmSpecs, type AlarmSpec } from './alarm-specs';
@@ -22,10 +24,12 @@ import { PipelineAlarms } from './pipeline-alarms';
 import { ProcessorFunction } from './processor-function';
 import { SqsFailureDestination } from './sqs-failure-destination';
 
-/** Actions that keep their own state (current order state, open telemetry incidents). */
-const STATEFUL_ACTIONS: readonly ActionName[] = ['orders', 'telemetry'];
+/** Actions that keep their own state (current order state, open telemetry incidents, return windows). */
+const STATEFUL_ACTIONS: readonly ActionName[] = ['orders', 'telemetry', 'returns'];
 /** Actions that publish alerts. */
-const ALERTING_ACTIONS: readonly ActionName[] = ['telemetry'];
+const ALERTING_ACTIONS: readonly ActionName[] = ['telemetry', 'returns'];
+/** How often the closer of a windowed pipeline runs (the watermark and closing advance at this pace). */
+export const CLOSER_SCHEDULE_MINUTES = 1;
 
 /** The actions the processor calls on a table: item reads and writes, including transactions. */
 const TABLE_ITEM_ACTIONS = [
@@ -67,8 +71,10 @@ export class EventPipeline extends Construct {
   readonly idempotencyTable: dynamodb.Table;
   /** Only for actions that keep state (`orders`, `telemetry`). */
   readonly stateTable?: dynamodb.Table;
-  /** Only for actions that alert (`telemetry`). */
+  /** Only for actions that alert (`telemetry`, `returns`). */
   readonly alertsTopic?: sns.Topic;
+  /** Only for windowed pipelines (`returns`): the EventBridge schedule that runs the window closer. */
+  readonly closerSchedule?: events.Rule;
   readonly processor: nodejs.NodejsFunction;
   readonly processorRole: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -115,6 +121,16 @@ export class EventPipeline extends Construct {
     this.idempotencyTable = this.table('IdempotencyTable', names.idempotencyTableName, IdempotencyTable);
     if (STATEFUL_ACTIONS.includes(pipeline.action)) {
       this.stateTable = this.table('StateTable', names.stateTableName, StateTable);
+      if (isWindowed(pipeline)) {
+        // Sparse: only open windows and pending alerts carry its keys, so the closer queries what is due.
+        this.stateTable.addGlobalSecondaryIndex({
+          indexName: StateTable.dueIndex.name,
+          partitionKey: { name: StateTable.dueIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: StateTable.dueIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...StateTable.dueIndex.projected],
+        });
+      }
     }
     if (ALERTING_ACTIONS.includes(pipeline.action)) {
       this.alertsTopic = new sns.Topic(this, 'AlertsTopic', {
@@ -153,6 +169,15 @@ export class EventPipeline extends Construct {
     });
     // The mapping is validated against the role at creation: create it after the grants.
     this.eventSourceMapping.node.addDependency(this.processorRole);
+
+    if (isWindowed(pipeline)) {
+      // Closing runs even when no event arrives: EventBridge's standard scheduled event, no input of its own.
+      this.closerSchedule = new events.Rule(this, 'CloserSchedule', {
+        description: `Closes the event-time windows of the ${pipeline.name} pipeline that are due`,
+        schedule: events.Schedule.rate(Duration.minutes(CLOSER_SCHEDULE_MINUTES)),
+        targets: [new targets.LambdaFunction(this.processor, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+      });
+    }
 
     this.alarmSpecs = pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid: this.eventSourceMapping.eventSourceMappingId });
     this.alarms = new PipelineAlarms(this, 'Alarms', { pipeline, specs: this.alarmSpecs, topic: props.alarmTopic }).alarms;
@@ -196,6 +221,11 @@ export class EventPipeline extends Construct {
     if (this.stateTable) env[ProcessorEnv.StateTable] = this.stateTable.tableName;
     if (this.alertsTopic) env[ProcessorEnv.AlertsTopicArn] = this.alertsTopic.topicArn;
     if (pipeline.telemetry) env[ProcessorEnv.TelemetryConfig] = JSON.stringify(pipeline.telemetry);
+    if (pipeline.windows) {
+      env[ProcessorEnv.WindowsConfig] = JSON.stringify(pipeline.windows);
+      env[ProcessorEnv.StreamName] = this.stream.streamName;
+    }
+    if (pipeline.spike) env[ProcessorEnv.SpikeConfig] = JSON.stringify(pipeline.spike);
     return env;
   }
 
@@ -204,8 +234,13 @@ export class EventPipeline extends Construct {
     const role = this.processorRole;
     // Read the stream (the event source mapping polls with the function's role), decrypt its records.
     this.stream.grantRead(role);
-    this.idempotencyTable.grant(role, ...TABLE_ITEM_ACTIONS);
-    this.stateTable?.grant(role, ...TABLE_ITEM_ACTIONS);
+    // Item actions on the tables themselves (CDK's table.grant would add `<table>/index/*` once a table has an index).
+    const tables = [this.idempotencyTable, ...(this.stateTable ? [this.stateTable] : [])];
+    role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: tables.map((t) => t.tableArn) }));
+    if (this.stateTable && isWindowed(this.pipeline)) {
+      // The closer queries the due index, nothing else of it.
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.stateTable.tableArn}/index/${StateTable.dueIndex.name}`] }));
+    }
     // Poison records are sent by the processor; gave-up batches by the mapping (SqsFailureDestination).
     this.deadLetterQueue.grant(role, 'sqs:SendMessage');
     if (this.alertsTopic) {

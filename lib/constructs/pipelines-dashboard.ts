@@ -5,7 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { iteratorAgeThresholdMs } from '../config';
+import { iteratorAgeThresholdMs, watermarkLagThresholdSeconds } from '../config';
 import { METRIC_NAMESPACE, PIPELINE_DIMENSION, ProcessorMetric } from '../../lambdas/shared/metrics-contract';
 import type { EventPipeline } from './event-pipeline';
 
@@ -112,6 +112,32 @@ function pipelineRow(p: EventPipeline): cloudwatch.IWidget[] {
       width: third,
       height: GRAPH_HEIGHT,
       alarms: [...p.alarms],
+    }),
+    ...(cfg.windows ? windowsRow(cfg.name, custom, third, watermarkLagThresholdSeconds(cfg)!) : []),
+  ];
+}
+
+/** Windowed pipelines: the watermark, the windows closed, late and too-late events, alerts. */
+function windowsRow(name: string, custom: (metricName: string, statistic: string, label: string) => cloudwatch.Metric, width: number, lagThresholdSeconds: number): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: `${name}: watermark lag (ms)`,
+      width,
+      height: GRAPH_HEIGHT,
+      left: [custom(ProcessorMetric.WatermarkLag, 'Maximum', 'wall clock − watermark')],
+      leftAnnotations: [{ value: lagThresholdSeconds * 1000, label: 'WatermarkStalled threshold' }],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${name}: windows`,
+      width,
+      height: GRAPH_HEIGHT,
+      left: [custom(ProcessorMetric.WindowsClosed, 'Sum', 'windows closed'), custom(ProcessorMetric.WindowAlertsPublished, 'Sum', 'alerts published')],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${name}: too-late events`,
+      width,
+      height: GRAPH_HEIGHT,
+      left: [custom(ProcessorMetric.EventsTooLate, 'Sum', 'too late (to DLQ, counted on results)')],
     }),
   ];
 }

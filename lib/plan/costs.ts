@@ -4,7 +4,7 @@
  */
 import { pipelineResourceNames, type PipelineConfig } from '../config';
 import { pipelineAlarmSpecs } from '../constructs/alarm-specs';
-import { ProcessorMetric } from '../../lambdas/shared/metrics-contract';
+import { ProcessorMetric, WINDOWED_ONLY_METRICS } from '../../lambdas/shared/metrics-contract';
 import { invokeBytesPerRecord, type Capacity } from './capacity';
 import type { Load } from './load';
 import { PRICE_TABLE, type PriceId } from './prices';
@@ -72,8 +72,10 @@ export function alarmMetricCount(pipeline: PipelineConfig, stackName: string): n
   return specs.reduce((sum, spec) => sum + (spec.math ? Object.keys(spec.math.metrics).length : 1), 0);
 }
 
-/** Custom metrics per pipeline: every name of the contract, with its one dimension set (Pipeline). */
-export const CUSTOM_METRICS_PER_PIPELINE = Object.keys(ProcessorMetric).length;
+/** Custom metrics of a pipeline: every name of the contract it publishes, with its one dimension set (Pipeline). */
+export function customMetricCount(pipeline: PipelineConfig): number {
+  return Object.values(ProcessorMetric).filter((name) => pipeline.windows !== undefined || !WINDOWED_ONLY_METRICS.includes(name)).length;
+}
 
 export function pipelineCosts(pipeline: PipelineConfig, load: Load, capacity: Capacity, stackName: string): { lines: CostLine[]; usage: Usage } {
   const records = load.meanEventsPerSecond * SECONDS_PER_MONTH;
@@ -148,7 +150,8 @@ export function pipelineCosts(pipeline: PipelineConfig, load: Load, capacity: Ca
   const logGb = (invocations * logBytesPerInvocation(batchProcessed)) / GB;
   const logRetentionMonths = pipeline.processor.logRetentionDays / (HOURS_PER_MONTH / 24);
   lines.push(line('CloudWatch', `alarms (${alarmMetrics} alarm metrics)`, alarmMetrics, 'cloudwatchAlarmMetricMonth'));
-  lines.push(line('CloudWatch', `custom metrics (${CUSTOM_METRICS_PER_PIPELINE})`, CUSTOM_METRICS_PER_PIPELINE, 'cloudwatchCustomMetricMonth'));
+  const customMetrics = customMetricCount(pipeline);
+  lines.push(line('CloudWatch', `custom metrics (${customMetrics})`, customMetrics, 'cloudwatchCustomMetricMonth'));
   lines.push(line('CloudWatch', 'log ingestion', logGb, 'cloudwatchLogsIngestGb'));
   lines.push(line('CloudWatch', `log storage (${pipeline.processor.logRetentionDays} days)`, logGb * logRetentionMonths, 'cloudwatchLogsStorageGbMonth'));
 
@@ -167,7 +170,7 @@ export function pipelineCosts(pipeline: PipelineConfig, load: Load, capacity: Ca
       kinesisIngestGb: ingestGb,
       logIngestGb: logGb,
       alarmMetrics,
-      customMetrics: CUSTOM_METRICS_PER_PIPELINE,
+      customMetrics,
       kmsRequests,
       snsPublishes,
       sqsRequests,

@@ -45,13 +45,16 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('the shipped configuration (lib/config/pipelines.ts)', () => {
-  test('is valid and declares orders and telemetry', () => {
+  test('is valid and declares orders, telemetry and returns', () => {
     const c = loadConfig();
     assert.equal(c.stackName, 'StreamPipeline');
     assert.deepEqual(
       c.pipelines.map((p) => p.name),
-      ['orders', 'telemetry'],
+      ['orders', 'telemetry', 'returns'],
     );
+    const returnsPipeline = findPipeline(c, 'returns');
+    assert.deepEqual([returnsPipeline.windows?.keyField, returnsPipeline.windows?.sizeSeconds], ['sku', 600], 'returns counted per SKU over 10-minute windows');
+    assert.ok(returnsPipeline.spike, 'the spike rule is configured');
     assert.equal(findPipeline(c, 'telemetry').action, 'telemetry');
     assert.ok(findPipeline(c, 'telemetry').telemetry, 'telemetry thresholds are configured');
   });

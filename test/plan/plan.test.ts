@@ -149,12 +149,20 @@ test('units per record: noop and orders as measured, telemetry from its claim, c
 
 test('alarm metrics are counted from the alarm table: 12 single-metric alarms, the latency objective (3 metrics) and ConsumerStalled (2)', () => {
   const config = configWith({ name: 'orders', description: 'alarms', action: 'orders' });
-  assert.equal(Object.keys(AlarmKind).length, 14);
+  // 16 kinds; the two windowed ones (WatermarkStalled, TooLateEvents) only for windowed pipelines.
+  assert.equal(Object.keys(AlarmKind).length, 16);
   assert.equal(alarmMetricCount(config.pipelines[0]!, config.stackName), 12 + 3 + 2);
   const plan = planPipeline(config, config.pipelines[0]!);
   near(lineOf(plan, 'alarms (17 alarm metrics)').monthlyUsd, 17 * 0.1);
-  // 8 metric names in lambdas/shared/metrics-contract.ts, one dimension set each: 8 × $0.30.
+  // 12 metric names in lambdas/shared/metrics-contract.ts, 4 of them windowed only: 8 × $0.30.
   near(lineOf(plan, 'custom metrics (8)').monthlyUsd, 2.4);
+});
+
+test('a windowed pipeline adds its two alarms and its four window metrics', () => {
+  const config = configWith({ name: 'returns', description: 'w', action: 'returns', windows: { keyField: 'sku' }, spike: {} });
+  assert.equal(alarmMetricCount(config.pipelines[0]!, config.stackName), 12 + 2 + 3 + 2);
+  const plan = planPipeline(config, config.pipelines[0]!);
+  near(lineOf(plan, 'custom metrics (12)').monthlyUsd, 12 * 0.3);
 });
 
 test('the plan of the whole configuration: every pipeline once, the stack shared once, totals add up', () => {

@@ -127,11 +127,19 @@ test('concurrent invocations with the same readings (a producer duplicate on ano
   assert.equal((await alerts()).length, 1);
 });
 
-test('a reading with bad data is dead-lettered and its claim released (a replay after a fix is not a duplicate)', async () => {
+test('a reading with bad data is dead-lettered; a redelivery does not run it again, a replay (a new record) does', async () => {
   const bad = reading('dev-6', { temperatureC: 'hot' as unknown as number });
-  assert.deepEqual(await pipeline.processor()(kinesisEvent(recordsOf([bad])), lambdaContext()), { batchItemFailures: [] });
+  const records = recordsOf([bad]);
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
   const [message] = await drainQueue(pipeline.settings.deadLetterQueueUrl);
   assert.match(message!.Body!, /"reason":"action-rejected"/);
   assert.match(message!.Body!, /readings\.temperatureC must be a number/);
-  assert.equal(await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(bad)), undefined);
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(bad)))?.status, 'DEAD_LETTERED');
+
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] }, 'a redelivery');
+  assert.equal((await drainQueue(pipeline.settings.deadLetterQueueUrl)).length, 0, 'not dead-lettered twice');
+
+  const replay = recordsOf([bad]); // `dlq replay` puts the bytes back: a new record of the same event
+  assert.deepEqual(await pipeline.processor()(kinesisEvent(replay), lambdaContext()), { batchItemFailures: [] });
+  assert.equal((await drainQueue(pipeline.settings.deadLetterQueueUrl)).length, 1, 'the replay ran the action again (and the data is still bad)');
 });

@@ -107,7 +107,8 @@ describe('npm start scenario, short run', () => {
   it('evaluated every alarm of the stack locally: none was listed as not evaluated', () => {
     assert.ok(localAws);
     assert.deepEqual(localAws.alarms.unsupported, []);
-    assert.equal(localAws.alarms.list().length, result.report.alarmNames.length);
+    const evaluated = new Set(localAws.alarms.list().map((alarm) => alarm.definition.AlarmName));
+    for (const name of result.report.alarmNames) assert.ok(evaluated.has(name), `${name} is evaluated locally`);
   });
 
   it('paged while the consumer was off: the stalled alarm fired during the outage and returned to OK after', () => {

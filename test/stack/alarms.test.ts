@@ -28,12 +28,16 @@ const alarmNamed = (name: string): CfnResource => resourceWhere(s.json, 'AWS::Cl
 const dims = (alarm: CfnResource): Record<string, unknown> =>
   Object.fromEntries((alarm.Properties.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value]));
 
-test('14 alarms per pipeline, all named <stack>-<pipeline>-<kind>', () => {
-  const kinds = Object.values(AlarmKind);
-  assert.equal(kinds.length, 14);
-  s.template.resourceCountIs('AWS::CloudWatch::Alarm', kinds.length * config.pipelines.length);
+/** The alarm kinds a pipeline gets: 14, and 2 more for a windowed one. */
+const WINDOWED_KINDS: readonly string[] = [AlarmKind.WatermarkStalled, AlarmKind.TooLateEvents];
+const kindsOf = (p: (typeof config.pipelines)[number]): string[] => Object.values(AlarmKind).filter((kind) => p.windows !== undefined || !WINDOWED_KINDS.includes(kind));
+
+test('14 alarms per pipeline (16 for a windowed one), all named <stack>-<pipeline>-<kind>', () => {
+  assert.equal(Object.values(AlarmKind).length, 16);
+  assert.deepEqual(config.pipelines.map((p) => kindsOf(p).length), [14, 14, 16]);
+  s.template.resourceCountIs('AWS::CloudWatch::Alarm', config.pipelines.reduce((sum, p) => sum + kindsOf(p).length, 0));
   for (const p of config.pipelines) {
-    for (const kind of kinds) alarmNamed(`${config.stackName}-${p.name}-${kind}`);
+    for (const kind of kindsOf(p)) alarmNamed(`${config.stackName}-${p.name}-${kind}`);
   }
 });
 
@@ -305,7 +309,12 @@ describe('dashboard', () => {
       shows('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', n.dlqName, 'Maximum');
 
       const alarmWidget = widgets.find((w) => w.type === 'alarm' && w.properties.title === `${p.name}: alarms`);
-      const expected = Object.values(AlarmKind).map(
+      if (p.windows) {
+        shows(METRIC_NAMESPACE, ProcessorMetric.WatermarkLag, PIPELINE_DIMENSION, p.name, 'Maximum');
+        shows(METRIC_NAMESPACE, ProcessorMetric.WindowsClosed, PIPELINE_DIMENSION, p.name, 'Sum');
+        shows(METRIC_NAMESPACE, ProcessorMetric.EventsTooLate, PIPELINE_DIMENSION, p.name, 'Sum');
+      }
+      const expected = kindsOf(p).map(
         (kind) => `arn-of:${resourceWhere(s.json, 'AWS::CloudWatch::Alarm', 'AlarmName', `${n.alarmNamePrefix}${kind}`)[0]}`,
       );
       assert.deepEqual([...(alarmWidget?.properties.alarms ?? [])].sort(), expected.sort());

@@ -42,17 +42,47 @@ function policyStatementsOf(roleId: string): { Action: string | string[]; Resour
 const actionsOf = (st: { Action: string | string[] }): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
 const resourcesOf = (st: { Resource: unknown }): unknown[] => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]);
 
-test('the default configuration deploys the two example pipelines, orders and telemetry', () => {
+test('the default configuration deploys the three example pipelines, orders, telemetry and returns', () => {
   assert.deepEqual(
     config.pipelines.map((p) => [p.name, p.action]),
     [
       ['orders', 'orders'],
       ['telemetry', 'telemetry'],
+      ['returns', 'returns'],
     ],
   );
-  s.template.resourceCountIs('AWS::Kinesis::Stream', 2);
-  s.template.resourceCountIs('AWS::Lambda::Function', 2);
-  s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+  s.template.resourceCountIs('AWS::Kinesis::Stream', 3);
+  s.template.resourceCountIs('AWS::Lambda::Function', 3);
+  s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+  s.template.resourceCountIs('AWS::Events::Rule', 1);
+});
+
+test('a windowed pipeline: its state table has the sparse due index, a schedule runs the closer every minute, it may query that index only', () => {
+  const p = config.pipelines.find((c) => c.windows !== undefined)!;
+  const names = pipelineResourceNames(config.stackName, p.name);
+  const [, table] = resourceWhere(s.json, 'AWS::DynamoDB::Table', 'TableName', names.stateTableName);
+  assert.deepEqual(table.Properties.GlobalSecondaryIndexes, [
+    {
+      IndexName: StateTable.dueIndex.name,
+      KeySchema: [
+        { AttributeName: StateTable.dueIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: StateTable.dueIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...StateTable.dueIndex.projected] },
+    },
+  ]);
+  const [fn] = resourceWhere(s.json, 'AWS::Lambda::Function', 'FunctionName', names.functionName);
+  const [, rule] = resourcesOfType(s.json, 'AWS::Events::Rule')[0]!;
+  assert.equal(rule.Properties.ScheduleExpression, 'rate(1 minute)');
+  assert.equal(rule.Properties.State, 'ENABLED');
+  const targets = rule.Properties.Targets as { Arn: unknown; Input?: unknown }[];
+  assert.deepEqual(targets.map((t) => t.Arn), [arnOf(fn)]);
+  assert.equal(targets[0]!.Input, undefined, "EventBridge's standard scheduled event, no input of its own");
+  const statements = resourcesOfType(s.json, 'AWS::IAM::Policy').flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement);
+  const query = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:Query'));
+  assert.equal(query.length, 1);
+  assert.match(JSON.stringify(query[0]!.Resource), /\/index\/due"/);
+  assert.ok(!JSON.stringify(statements).includes('/index/*'), 'no wildcard over indexes');
 });
 
 for (const p of config.pipelines) {
@@ -99,7 +129,14 @@ for (const p of config.pipelines) {
         const { key } = idsOf(p);
         const [, table] = resourceWhere(s.json, 'AWS::DynamoDB::Table', 'TableName', tableName);
         assert.deepEqual(table.Properties.KeySchema, [{ AttributeName: schema.partitionKey, KeyType: 'HASH' }]);
-        assert.deepEqual(table.Properties.AttributeDefinitions, [{ AttributeName: schema.partitionKey, AttributeType: 'S' }]);
+        const dueIndex =
+          kind === 'state' && p.windows
+            ? [
+                { AttributeName: StateTable.dueIndex.partitionKey, AttributeType: 'S' },
+                { AttributeName: StateTable.dueIndex.sortKey, AttributeType: 'N' },
+              ]
+            : [];
+        assert.deepEqual(table.Properties.AttributeDefinitions, [{ AttributeName: schema.partitionKey, AttributeType: 'S' }, ...dueIndex]);
         assert.equal(table.Properties.BillingMode, 'PAY_PER_REQUEST');
         assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: schema.ttlAttribute, Enabled: true });
         assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
@@ -141,11 +178,19 @@ for (const p of config.pipelines) {
         [ProcessorEnv.TimeMarginMs]: String(p.processor.timeMarginMs),
         [ProcessorEnv.ClockSkewAllowanceSeconds]: String(p.processor.clockSkewAllowanceSeconds),
       };
-      if (p.action === 'telemetry') {
+      if (p.action === 'telemetry' || p.action === 'returns') {
         const [topic] = resourceWhere(s.json, 'AWS::SNS::Topic', 'TopicName', pipelineResourceNames(config.stackName, p.name).alertsTopicName);
         expected[ProcessorEnv.AlertsTopicArn] = ref(topic);
+      }
+      if (p.action === 'telemetry') {
         expected[ProcessorEnv.TelemetryConfig] = JSON.stringify(p.telemetry);
         assert.deepEqual(JSON.parse(vars[ProcessorEnv.TelemetryConfig] as string), JSON.parse(JSON.stringify(p.telemetry)));
+      }
+      if (p.windows) {
+        const [stream] = resourceWhere(s.json, 'AWS::Kinesis::Stream', 'Name', pipelineResourceNames(config.stackName, p.name).streamName);
+        expected[ProcessorEnv.WindowsConfig] = JSON.stringify(p.windows);
+        expected[ProcessorEnv.SpikeConfig] = JSON.stringify(p.spike);
+        expected[ProcessorEnv.StreamName] = ref(stream);
       }
       assert.deepEqual(vars, expected);
     });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { IdempotencyTable, StateTable } from '../../../lambdas/shared/tables';
 
 export const dynamodbClient = new DynamoDBClient({});
@@ -18,13 +18,37 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function createTable(name: string, partitionKey: string = IdempotencyTable.partitionKey): Promise<string> {
+/** `dueIndex`: the windowed pipelines' sparse due index on the state table, as the stack creates it. */
+export async function createTable(name: string, partitionKey: string = IdempotencyTable.partitionKey, options: { dueIndex?: boolean } = {}): Promise<string> {
+  const { dueIndex } = StateTable;
   await dynamodbClient.send(
     new CreateTableCommand({
       TableName: name,
-      AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        ...(options.dueIndex
+          ? [
+              { AttributeName: dueIndex.partitionKey, AttributeType: 'S' as const },
+              { AttributeName: dueIndex.sortKey, AttributeType: 'N' as const },
+            ]
+          : []),
+      ],
       KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
+      ...(options.dueIndex
+        ? {
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: dueIndex.name,
+                KeySchema: [
+                  { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+                  { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projected] },
+              },
+            ],
+          }
+        : {}),
     }),
   );
   return name;
@@ -53,19 +77,31 @@ export async function drainQueue(url: string): Promise<Message[]> {
   }
 }
 
+/** A queue subscribed (raw delivery) to an existing topic, so tests can see what is published on it. */
+export async function observeTopic(topicArn: string, queueName: string): Promise<{ queueUrl: string; cleanup: () => Promise<void> }> {
+  const queueUrl = await createQueue(queueName);
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = Attributes!.QueueArn!;
+  const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' }, ReturnSubscriptionArn: true }));
+  return {
+    queueUrl,
+    cleanup: async () => {
+      if (SubscriptionArn) await sns.send(new UnsubscribeCommand({ SubscriptionArn })).catch(() => undefined);
+      await deleteQueue(queueUrl);
+    },
+  };
+}
+
 /** A topic with a queue subscribed (raw delivery), so tests can see what was published. */
 export async function createObservedTopic(name: string): Promise<{ topicArn: string; queueUrl: string; cleanup: () => Promise<void> }> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-  const queueUrl = await createQueue(`${name}-observer`);
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const queueArn = Attributes!.QueueArn!;
-  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  const observer = await observeTopic(TopicArn!, `${name}-observer`);
   return {
     topicArn: TopicArn!,
-    queueUrl,
+    queueUrl: observer.queueUrl,
     cleanup: async () => {
       await sns.send(new DeleteTopicCommand({ TopicArn })).catch(() => undefined);
-      await deleteQueue(queueUrl);
+      await observer.cleanup();
     },
   };
 }

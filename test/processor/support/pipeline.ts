@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ActionFactory } from '../../../lambdas/actions/action';
-import { createProcessor, defaultClients, type KinesisBatchHandler, type ProcessorDependencies } from '../../../lambdas/processor/processor';
+import { createProcessor, defaultClients, type ProcessorDependencies, type ProcessorHandler } from '../../../lambdas/processor/processor';
 import type { ProcessorSettings } from '../../../lambdas/processor/settings';
 import { createObservedTopic, createQueue, createTable, deleteQueue, deleteTable, uniqueName } from './aws';
 
@@ -15,7 +15,7 @@ export interface TestPipeline {
   readonly settings: ProcessorSettings;
   readonly metricLines: string[];
   /** A processor instance (one "container"); call several for concurrent invocations. */
-  processor(overrides?: Partial<Omit<ProcessorDependencies, 'settings'>> & { settings?: Partial<ProcessorSettings> }): KinesisBatchHandler;
+  processor(overrides?: Partial<Omit<ProcessorDependencies, 'settings'>> & { settings?: Partial<ProcessorSettings> }): ProcessorHandler;
   readonly alertsQueueUrl?: string;
   cleanup(): Promise<void>;
 }
@@ -25,11 +25,11 @@ export const silentLogger = () => new Logger({ logLevel: 'SILENT' });
 export async function createTestPipeline(
   name: string,
   action: ActionFactory,
-  options: { withTopic?: boolean; settings?: Partial<ProcessorSettings> } = {},
+  options: { withTopic?: boolean; settings?: Partial<ProcessorSettings>; dueIndex?: boolean } = {},
 ): Promise<TestPipeline> {
   const prefix = uniqueName(name);
   const idempotencyTableName = await createTable(`${prefix}-idempotency`);
-  const stateTableName = await createTable(`${prefix}-state`);
+  const stateTableName = await createTable(`${prefix}-state`, undefined, { dueIndex: options.dueIndex ?? false });
   const deadLetterQueueUrl = await createQueue(`${prefix}-dlq`);
   const topic = options.withTopic ? await createObservedTopic(`${prefix}-alerts`) : undefined;
   const settings: ProcessorSettings = {

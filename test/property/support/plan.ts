@@ -1,0 +1,82 @@
+/**
+ * What a generated scenario is: batches of Kinesis records, each user record labelled with its
+ * hostile class and what the contract expects of it, so the oracle can be exact.
+ *
+ * Plans are data (printable as a counterexample). Identities inside them carry the RUN marker, which
+ * each execution replaces by a fresh token (so a shrinking step never meets the state an earlier step
+ * left in the shared tables), and event times are offsets from the execution's clock (TIME_PLACEHOLDER).
+ */
+import type { PoisonReason } from '../../../lambdas/shared/dlq-message';
+import type { SummarizedText } from './json-text';
+
+/** Replaced in partition keys and record bytes by a token unique to one execution of a scenario. */
+export const RUN = '@run@';
+
+/** `"@t-3600000@"` in a JSON text: the execution's clock minus an hour, as an RFC 3339 string. */
+export const timePlaceholder = (offsetMs: number): string => `@t${offsetMs >= 0 ? '+' : '-'}${Math.abs(offsetMs)}@`;
+export const TIME_PLACEHOLDER_PATTERN = /@t([+-]\d+)@/g;
+
+/** What the contract promises for one user record. */
+export type Expectation =
+  /** A valid event: applied exactly once, never dead-lettered. */
+  | { readonly kind: 'valid' }
+  /** A byte-identical copy of an earlier valid record (a producer retry): never applied a second time, never dead-lettered. */
+  | { readonly kind: 'duplicate' }
+  /** Dead-lettered exactly once, with one of these reasons, its bytes and a non-empty error. */
+  | { readonly kind: 'poison'; readonly reasons: readonly PoisonReason[] }
+  /**
+   * Applied once XOR dead-lettered once with one of these reasons: data at a store's edge (valid to
+   * the action, maybe not storable: `store-rejected`), or what the contract leaves to the processor.
+   */
+  | { readonly kind: 'either'; readonly reasons: readonly PoisonReason[] };
+
+export const valid: Expectation = { kind: 'valid' };
+export const poison = (...reasons: PoisonReason[]): Expectation => ({ kind: 'poison', reasons });
+export const either = (...reasons: PoisonReason[]): Expectation => ({ kind: 'either', reasons });
+/** Valid to the action, maybe not storable: applied once, or dead-lettered once as `store-rejected`. */
+export const storeEdge: Expectation = either('store-rejected');
+
+/** The bytes of one user record. */
+export type Payload =
+  /** JSON (or not-quite-JSON) text, written as UTF-8 after RUN and time placeholders are replaced. */
+  | { readonly text: SummarizedText | string }
+  /** Raw bytes (hex): invalid UTF-8, binary. */
+  | { readonly hex: string }
+  /** The first `keep` bytes of a text, cut after the placeholders are replaced (truncated JSON). */
+  | { readonly truncated: SummarizedText | string; readonly keepFraction: number };
+
+export interface UserPlan {
+  /** The hostile class, e.g. `bytes/invalid-utf8`, `data/number 1e20` (shown in violations). */
+  readonly label: string;
+  readonly partitionKey: string;
+  readonly payload: Payload;
+  readonly expect: Expectation;
+}
+
+export type RecordPlan =
+  | { readonly kind: 'plain'; readonly user: UserPlan }
+  /** A KPL aggregate; `missingKey` user records name a partition key index the aggregate does not have. */
+  | { readonly kind: 'aggregate'; readonly users: readonly (UserPlan & { readonly missingKey?: true })[] }
+  /** A KPL aggregate that cannot be unpacked: the whole Kinesis record is one `undecodable` poison. */
+  | { readonly kind: 'corrupt-aggregate'; readonly users: readonly UserPlan[]; readonly corruption: 'checksum' | 'truncated' | 'garbage' };
+
+/** How the event source mapping delivers a batch again after its first invocation. */
+export type Redelivery =
+  /** The same batch once more (a response lost, a retry after a timeout). */
+  | { readonly kind: 'full' }
+  /** The batch from this record on (a retry from a checkpoint). */
+  | { readonly kind: 'tail'; readonly from: number };
+
+export interface BatchPlan {
+  readonly records: readonly RecordPlan[];
+  readonly redeliveries: readonly Redelivery[];
+}
+
+export interface Scenario {
+  readonly batches: readonly BatchPlan[];
+}
+
+/** Every user record of a scenario with its labels, for statistics and self-checks. */
+export function userPlansOf(record: RecordPlan): readonly UserPlan[] {
+  return record.kind === 'plain' ? [record.user] : record.users;
+}
