@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startLocalAws, type LocalAwsInstance } from '../../local';
 import type { ScheduleModel } from '../../local/deploy';
+import type { ScheduledInvocation } from '../../local/scheduler/scheduler';
 import { isAlive } from './support/processes';
 import { clientsFor, runnerEmulators } from './support/emulator-clients';
 import { synthScheduleFixtureStack, type ScheduleFixtureStack } from './support/schedule-fixture-stack';
@@ -48,6 +49,8 @@ describe('schedules on the local target (EventBridge rules and Scheduler)', () =
   };
 
   let ranForMs = 0;
+  /** The invocations made during the measured run, by schedule, each finished (succeeded or failed). */
+  const settled = new Map<string, ScheduledInvocation[]>();
   before(async () => {
     fixture = synthScheduleFixtureStack(`Schedules${randomUUID().slice(0, 8)}`);
     localAws = await startLocalAws({ cdkOut: fixture.cdkOut, stackName: fixture.stackName, emulators, timeScale: 60, verbose: false });
@@ -55,6 +58,15 @@ describe('schedules on the local target (EventBridge rules and Scheduler)', () =
     const began = Date.now();
     await drain(5_000);
     ranForMs = Date.now() - began;
+    // The occurrences fire on the clock; their invocations finish when the machine lets them (cold starts
+    // under load): judge the run's occurrences once each has finished and its message has arrived.
+    const names = localAws.deployed.schedules.map((schedule) => schedule.name);
+    const measured = new Map(names.map((name) => [name, localAws.schedules.invocations(name).length]));
+    const deadline = Date.now() + 60_000;
+    const snapshot = () => names.map((name) => [name, localAws.schedules.invocations(name).slice(0, measured.get(name))] as const);
+    while (snapshot().some(([, runs]) => runs.some((run) => run.outcome === 'pending')) && Date.now() < deadline) await drain(1_000);
+    await drain(2_000);
+    for (const [name, runs] of snapshot()) settled.set(name, runs);
   });
   after(async () => {
     await localAws?.stop();
@@ -82,11 +94,13 @@ describe('schedules on the local target (EventBridge rules and Scheduler)', () =
   it('a rate(1 minute) rule invokes its function every second at time scale 60, with the standard Scheduled Event', () => {
     const rule = scheduleOf(fixture.ids.rate);
     const events = from(fixture.ids.rate);
-    const runs = localAws.schedules.invocations(rule.name);
-    // One per second of the run, give or take the first cold start and the last one in flight.
+    const runs = settled.get(rule.name)!;
+    // One per second of the run, give or take the first one and the last.
     assert.ok(runs.length >= Math.floor(ranForMs / 1000) - 1 && runs.length <= Math.ceil(ranForMs / 1000) + 1, `${runs.length} occurrences in ${ranForMs} ms`);
     runs.slice(1).forEach((run, i) => assert.equal(run.occurrence - (runs[i] as { occurrence: number }).occurrence, 60_000, 'one simulated minute apart'));
-    assert.ok(events.length >= runs.length - 1, `${events.length} events received for ${runs.length} occurrences`);
+    const succeeded = runs.filter((run) => run.outcome === 'succeeded').length;
+    assert.ok(succeeded >= runs.length - 1, `${succeeded} of ${runs.length} invocations succeeded`);
+    assert.ok(events.length >= succeeded, `${events.length} events received for ${succeeded} successful invocations`);
     for (const { event } of events) {
       assert.deepEqual(Object.keys(event), ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
       assert.deepEqual({ ...event, id: 'id', time: 'time' }, {
@@ -109,9 +123,12 @@ describe('schedules on the local target (EventBridge rules and Scheduler)', () =
     const cron = from(fixture.ids.cron);
     const cronRuns = recorded.filter((r) => r.event.from === 'cron');
     assert.equal(cron.length, 0, 'a constant input replaces the Scheduled Event');
-    assert.ok(cronRuns.length >= Math.floor(ranForMs / 1000) - 2, `${cronRuns.length} cron invocations in ${ranForMs} ms`);
+    const cronInvocations = settled.get(scheduleOf(fixture.ids.cron).name)!;
+    assert.ok(cronInvocations.length >= Math.floor(ranForMs / 1000) - 2, `${cronInvocations.length} cron occurrences in ${ranForMs} ms`);
+    const cronSucceeded = cronInvocations.filter((run) => run.outcome === 'succeeded').length;
+    assert.ok(cronRuns.length >= cronSucceeded, `${cronRuns.length} cron invocations received for ${cronSucceeded} successful ones`);
     for (const run of cronRuns) assert.deepEqual(run.event, fixture.cronInput);
-    const cronOccurrences = localAws.schedules.invocations(scheduleOf(fixture.ids.cron).name).map((r) => r.occurrence);
+    const cronOccurrences = cronInvocations.map((r) => r.occurrence);
     assert.ok(cronOccurrences.every((t) => t % 60_000 === 0), 'on the minute of the simulated clock');
     assert.equal(from(fixture.ids.disabled).length, 0);
     assert.equal(localAws.schedules.invocations(scheduleOf(fixture.ids.disabled).name).length, 0);
@@ -120,10 +137,9 @@ describe('schedules on the local target (EventBridge rules and Scheduler)', () =
   it('a Scheduler schedule sends its input with the context attributes, and goes on when the function fails', () => {
     const schedule = scheduleOf(fixture.ids.schedule);
     const received = from(fixture.ids.schedule);
-    const runs = localAws.schedules.invocations(schedule.name);
+    const runs = settled.get(schedule.name)!;
     assert.ok(runs.length >= 3, `${runs.length} occurrences`);
-    assert.ok(runs.every((r) => r.outcome !== 'succeeded'), 'the function always fails');
-    assert.ok(runs.filter((r) => r.outcome === 'failed').length >= runs.length - 1, 'each finished invocation failed, and the next occurrence still fired');
+    assert.ok(runs.every((r) => r.outcome === 'failed'), 'each invocation failed, and the next occurrence still fired');
     assert.ok(received.length >= 2);
     for (const { event } of received) {
       assert.deepEqual(Object.keys(event), ['schedule', 'at']);
