@@ -173,6 +173,25 @@ test('details nested to the store\'s limit are applied; one level more is refuse
   assert.equal((await getItem(ordersPipeline.settings.stateTableName!, `${run}-b`))?.status, 'shipped', 'its order went on');
 });
 
+test('an event repeated inside one batch is a duplicate of the first, also when the first is poison: the DLQ holds it once; a repeat in a later batch is dead-lettered at its own position', async () => {
+  const run = `repeat-${Date.now()}`;
+  const unknown = cloudEvent({ subject: `${run}-u`, type: 'order.unknown-kind' });
+  const future = order(`${run}-f`, { status: 'paid' }, new Date(Date.now() + 3_600_000).toISOString());
+  const rejected = order(`${run}-r`, { status: '' });
+  const events = [unknown, future, rejected];
+  const first = recordsOf([...events, ...events]);
+  const mark = ordersPipeline.metricLines.length;
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(first), lambdaContext()), { batchItemFailures: [] });
+  const once = await dlq(ordersPipeline);
+  assert.deepEqual(once.map((m) => m.record.sequenceNumber).sort(), first.slice(0, 3).map((r) => r.kinesis.sequenceNumber).sort(), 'the first of each, once');
+  assert.deepEqual(once.map((m) => m.reason).sort(), ['action-rejected', 'time-in-future', 'unknown-type']);
+  assert.equal(counts(ordersPipeline, mark)[ProcessorMetric.EventsDuplicate], 3, 'the repeats are duplicates of them');
+
+  const later = recordsOf(events);
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(later), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual((await dlq(ordersPipeline)).map((m) => m.record.sequenceNumber).sort(), later.map((r) => r.kinesis.sequenceNumber).sort(), 'new records: each dead-lettered at its own position');
+});
+
 test('a data-dependent crash in action code (stack overflow on deep nesting) is poison at once, not a retried batch', async () => {
   const subject = `deep-${Date.now()}`;
   const depth = 20_000;
