@@ -192,6 +192,30 @@ test('an event repeated inside one batch is a duplicate of the first, also when 
   assert.deepEqual((await dlq(ordersPipeline)).map((m) => m.record.sequenceNumber).sort(), later.map((r) => r.kinesis.sequenceNumber).sort(), 'new records: each dead-lettered at its own position');
 });
 
+test('an order dead-lettered for its details, then overtaken by a newer one of its batch, stays dead-lettered when the batch is redelivered', async () => {
+  const subject = `overtaken-${Date.now()}`;
+  const refused = order(subject, { status: 'paid', total: 1e200 });
+  const newer = order(subject, { status: 'shipped' });
+  const records = recordsOf([refused, newer]);
+  const mark = ordersPipeline.metricLines.length;
+  for (let delivery = 0; delivery < 3; delivery++) {
+    assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] }, `delivery ${delivery}`);
+  }
+  const messages = await dlq(ordersPipeline);
+  assert.deepEqual(messages.map((m) => [m.event?.id, m.reason]), [[refused.id, 'store-rejected']], 'on the DLQ once');
+  const total = counts(ordersPipeline, mark);
+  assert.equal(total[ProcessorMetric.EventsStale] ?? 0, 0, 'never acknowledged as stale besides: one outcome per record');
+  assert.equal(total[ProcessorMetric.EventsPoison], 3, 'poison on every delivery');
+  assert.equal((await getItem(ordersPipeline.settings.idempotencyTableName, idempotencyKeyOf(refused)))?.status, undefined, 'its key stays free for a replay');
+
+  // A replay (a new record of it) is decided afresh: older than the order now, it is stale.
+  const replayMark = ordersPipeline.metricLines.length;
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([refused])), lambdaContext()), { batchItemFailures: [] });
+  assert.equal(counts(ordersPipeline, replayMark)[ProcessorMetric.EventsStale], 1);
+  assert.deepEqual(await dlq(ordersPipeline), []);
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, subject))?.status, 'shipped');
+});
+
 test('a data-dependent crash in action code (stack overflow on deep nesting) is poison at once, not a retried batch', async () => {
   const subject = `deep-${Date.now()}`;
   const depth = 20_000;
