@@ -34,12 +34,24 @@ export interface DeadLetterContext {
 
 const MARKER_WRITE_ATTEMPTS = 4;
 
+/** The records of `items` already on the DLQ from an earlier delivery (their markers), with the reason they were sent for. Throws if unreadable. */
+export async function deadLetteredEarlier(items: readonly WorkItem[], read: { readonly ddb: DynamoDBDocumentClient; readonly usage: DynamoUsage; readonly table: string }): Promise<Map<WorkItem, string>> {
+  if (items.length === 0) return new Map();
+  const keys = new Map(items.map((item) => [item, deadLetterMarkerKey(recordPosition(item.record))]));
+  const snapshot = await batchGet(read.ddb, [...new Set(keys.values())].map((pk) => ({ table: read.table, pk })), read.usage);
+  const marked = new Map<WorkItem, string>();
+  for (const [item, pk] of keys) {
+    const marker = snapshot.get(read.table, pk);
+    if (marker) marked.set(item, String(marker.reason));
+  }
+  return marked;
+}
+
 /** Positions of `items` already marked dead-lettered; empty (and logged) if the markers cannot be read. */
 async function markedPositions(items: readonly WorkItem[], ctx: DeadLetterContext): Promise<Set<string>> {
-  const positions = items.map((item) => recordPosition(item.record));
   try {
-    const snapshot = await batchGet(ctx.ddb, positions.map((position) => ({ table: ctx.idempotency.table, pk: deadLetterMarkerKey(position) })), ctx.usage);
-    return new Set(positions.filter((position) => snapshot.get(ctx.idempotency.table, deadLetterMarkerKey(position)) !== undefined));
+    const marked = await deadLetteredEarlier(items, { ddb: ctx.ddb, usage: ctx.usage, table: ctx.idempotency.table });
+    return new Set([...marked.keys()].map((item) => recordPosition(item.record)));
   } catch (error) {
     ctx.logger.warn('dead-letter markers unreadable; poison records are sent again (readers drop copies by stream position)', { error: describeError(error), records: items.length });
     return new Set();

@@ -1,7 +1,8 @@
 /**
  * The checks every record passes before anything is read or written: decodable, a valid envelope, a
  * type the action handles, an event time the processor's clock can believe. A record that fails one is
- * poison from the start; a repeat of an earlier record's idempotency key is a duplicate.
+ * poison from the start; a repeat of an earlier record's idempotency key is a duplicate of that record,
+ * whatever becomes of it (applied, or dead-lettered: the DLQ then holds the event once).
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { handlesType, type Action } from '../actions/action';
@@ -45,16 +46,15 @@ export function prepareBatch(records: readonly KinesisStreamRecord[], action: Ac
       return item;
     }
     const key = idempotencyStorageKey(record.idempotencyKey);
-    const poison = poisonAtStart(record.event, action, options);
-    if (poison) {
-      const item = new WorkItem(record, key);
-      item.markPoison(poison);
-      return item;
-    }
     const first = firstByKey.get(key);
     const item = new WorkItem(record, key, first);
-    if (first) item.markDuplicate();
-    else firstByKey.set(key, item);
+    if (first) {
+      item.markDuplicate();
+      return item;
+    }
+    firstByKey.set(key, item);
+    const poison = poisonAtStart(record.event, action, options);
+    if (poison) item.markPoison(poison);
     return item;
   });
 }

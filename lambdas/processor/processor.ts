@@ -20,13 +20,14 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, Scheduled
 import type { Action, ActionClients, ActionFactory, WindowedAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
 import { readBatch } from './batch-read';
-import { deadLetterPoison } from './dead-letter';
+import { deadLetteredEarlier, deadLetterPoison } from './dead-letter';
 import { DynamoUsage } from './dynamo';
 import { marshallingOptions, unmarshallingOptions } from './dynamo-options';
 import { closerEmfLines, emfLines, stdoutMetricsWriter, type MetricsWriter } from './emf';
 import type { EngineContext } from './engine-context';
 import { runExternal } from './external-engine';
 import { keyStateOf, type IdempotencyWrites } from './idempotency';
+import { IdempotencyStatus } from '../shared/tables';
 import { batchItemFailures, groupByPartitionKey, stopKeysAfterFailures } from './key-group';
 import { prepareBatch } from './prepare';
 import { recordPosition } from './records';
@@ -39,7 +40,7 @@ import { runCloser, type CloserReport } from './windows/closer';
 import { ShardWatermarkWriter } from './windows/watermark';
 import { windowSpec } from './windows/window-math';
 import { runWindowed } from './windows/windowed-engine';
-import { SettingsError } from './errors';
+import { describeError, SettingsError } from './errors';
 
 export interface ProcessorDependencies {
   /** `kinesis`: windowed pipelines only (the scheduled closer lists the stream's shards). */
@@ -113,6 +114,30 @@ function applyKeyStates(items: readonly WorkItem[], engine: EngineContext, setti
   }
 }
 
+/**
+ * A key DEAD_LETTERED by another record since (a producer's repeat, a replay) says nothing of this
+ * record; its own dead-letter marker does. A record on the DLQ from an earlier delivery is poison again
+ * and its action does not run again (it may have had an effect before it failed). Such keys are rare,
+ * so markers are read only for them; markers that cannot be read fail the records (retried), as
+ * nothing runs blind.
+ */
+async function keepDeadLetteredRecords(items: readonly WorkItem[], engine: EngineContext, settings: ProcessorSettings): Promise<void> {
+  const nowMs = engine.now();
+  const candidates = items.filter((item) => {
+    if (!item.open || item.storageKey === undefined) return false;
+    const stored = engine.snapshot.get(settings.idempotencyTableName, item.storageKey);
+    return stored?.status === IdempotencyStatus.DeadLettered && keyStateOf(stored, nowMs, recordPosition(item.record)) === 'absent';
+  });
+  if (candidates.length === 0) return;
+  try {
+    const marked = await deadLetteredEarlier(candidates, { ddb: engine.ddb, usage: engine.usage, table: settings.idempotencyTableName });
+    // The marker holds the reason the record was sent to the DLQ with (./idempotency.ts deadLetterMarker).
+    for (const [item, reason] of marked) item.markPoison({ reason: reason as PoisonReason, error: 'on the DLQ from this stream position already (its key was dead-lettered by another record since); not run again' });
+  } catch (error) {
+    for (const item of candidates) item.fail(`dead-letter markers unreadable: ${describeError(error)}; will be retried`);
+  }
+}
+
 async function processBatch(
   event: KinesisStreamEvent,
   context: LambdaContext,
@@ -148,6 +173,7 @@ async function processBatch(
       outOfTime: () => context.getRemainingTimeInMillis() < settings.timeMarginMs,
     };
     applyKeyStates(items, engine, settings);
+    await keepDeadLetteredRecords(items, engine, settings);
     stopKeysAfterFailures(groups);
     if (action.kind === 'transactional') await commitTransactional(action, planTransactional(action, groups, engine), engine);
     else if (action.kind === 'external') await runExternal(action, groups, { ...engine, logger: deps.logger });

@@ -4,7 +4,8 @@
  * transaction. The rules are DynamoDB's (measured on DynamoDB Local, documented for DynamoDB):
  *
  * - numbers: magnitude 1E-130 to 9.99…E+125 (JavaScript numbers never exceed the 38-digit precision);
- * - nesting: at most 32 levels of maps and lists;
+ * - nesting: 32 levels, the values inside the deepest map or list counted (so a map or list, even an
+ *   empty one, at level 32 is refused; the item's attribute is level 1);
  * - attribute names (also nested map keys): not empty, under 64 KiB;
  * - partition key: not empty, at most 2048 bytes;
  * - item size: at most 400 KB;
@@ -81,7 +82,8 @@ function attributeProblem(item: Record<string, AttributeValue>): string | undefi
   }
   while (stack.length > 0) {
     const { value, depth, path } = stack.pop()!;
-    if (depth > MAX_NESTING) return `${path} is nested deeper than DynamoDB's ${MAX_NESTING} levels`;
+    const container = value.M !== undefined || value.L !== undefined;
+    if (depth > MAX_NESTING || (container && depth === MAX_NESTING)) return `${path} is nested deeper than DynamoDB's ${MAX_NESTING} levels`;
     if (value.S !== undefined) {
       if (UNPAIRED_SURROGATE.test(value.S)) return `string at ${path} contains an unpaired surrogate`;
       bytes += utf8Bytes(value.S);

@@ -14,11 +14,16 @@
  *    a ValidationError cancellation reason) is split until the rejected key is alone; that key's events
  *    are then decided and committed one per transaction, so the event the store refuses is dead-lettered
  *    with the store's message and every other event of the batch commits in this invocation.
+ *
+ * A redelivered batch is decided again. A record decided stale that an earlier delivery dead-lettered
+ * (refused for its details while it was its entity's newest event, overtaken since) stays
+ * dead-lettered instead of being acknowledged as well: one outcome per record.
  */
 import type { StateItem, TransactionalAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
 import { IdempotencyStatus } from '../shared/tables';
 import { MAX_TRANSACTION_ITEMS, transactWrite, type TransactItem, type TransactionResult } from './dynamo';
+import { deadLetteredEarlier } from './dead-letter';
 import type { EngineContext } from './engine-context';
 import { classifyActionError, isStoreRejection, storeRejectionMessage } from './failure-policy';
 import { completeInTransaction } from './idempotency';
@@ -320,8 +325,31 @@ function pack(units: readonly CommitUnit[]): CommitUnit[][] {
   return transactions.map((t) => t.units);
 }
 
+/**
+ * Stale decisions whose record is on the DLQ from this position already become that poison again (the
+ * dead-letter path sends it once, by its marker). Stale decisions are rare (late events, replays), so
+ * markers are read only for them; if they cannot be read, the records are acknowledged as stale.
+ */
+async function keepDeadLettered(plans: readonly KeyPlan[], ctx: EngineContext): Promise<void> {
+  const stale = plans.flatMap((plan) => plan.steps.filter((step) => step.outcome === 'stale').map((step) => step.item));
+  let marked: Map<WorkItem, string>;
+  try {
+    marked = await deadLetteredEarlier(stale, { ddb: ctx.ddb, usage: ctx.usage, table: ctx.idempotency.table });
+  } catch {
+    return;
+  }
+  for (const plan of plans) {
+    for (const step of plan.steps.filter((s) => marked.has(s.item))) {
+      plan.steps.splice(plan.steps.indexOf(step), 1);
+      // The marker holds the reason the record was sent to the DLQ with (./idempotency.ts deadLetterMarker).
+      step.item.markPoison({ reason: marked.get(step.item) as PoisonReason, error: 'on the DLQ from this stream position already; decided stale on this delivery, it stays dead-lettered' });
+    }
+  }
+}
+
 /** Steps 2 to 4: commits every plan, round by round (a key's n-th unit in round n), then isolates rejected keys. */
 export async function commitTransactional(action: TransactionalAction, plans: readonly KeyPlan[], ctx: EngineContext): Promise<void> {
+  await keepDeadLettered(plans, ctx);
   const unitsByPlan = plans.map(unitsOf);
   for (let round = 0; ; round++) {
     const units = unitsByPlan.map((units) => units[round]).filter((unit): unit is CommitUnit => unit !== undefined && !unit.plan.dead && !unit.plan.isolated);

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { ActionFactory, TransactionalAction } from '../../lambdas/actions/action';
 import { orders } from '../../lambdas/actions/orders';
@@ -15,8 +16,9 @@ import { TelemetryEventType } from '../../lambdas/shared/telemetry-events';
 import { parsePoisonRecordMessage, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
 import { ProcessorMetric } from '../../lambdas/shared/metrics-contract';
+import { storabilityProblem } from '../../lambdas/processor/storable';
 import { findPipeline, loadConfig } from '../../lib/config';
-import { drainQueue, getItem, putItem, sns } from './support/aws';
+import { createTable, deleteTable, drainQueue, dynamodbClient, getItem, putItem, sns, uniqueName } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, kinesisRecord, lambdaContext, recordsOf } from './support/events';
 import { createTestPipeline, type TestPipeline } from './support/pipeline';
 
@@ -124,6 +126,96 @@ test('a write only the store itself refuses: the transaction is split until the 
   } finally {
     await pipeline.cleanup();
   }
+});
+
+test('the nesting rule checked before packing is the store\'s own: DynamoDB Local refuses exactly what it refuses', async () => {
+  const table = await createTable(uniqueName('nesting'), 'pk');
+  try {
+    const disagreements: string[] = [];
+    for (const container of ['M', 'L'] as const) {
+      for (let levels = 29; levels <= 33; levels++) {
+        for (const leaf of [false, true]) {
+          // `levels` maps or lists, the item's attribute being the first; the innermost one empty or holding a number.
+          let value: AttributeValue = container === 'M' ? { M: leaf ? { n: { N: '1' } } : {} } : { L: leaf ? [{ N: '1' }] : [] };
+          let plain: unknown = container === 'M' ? (leaf ? { n: 1 } : {}) : leaf ? [1] : [];
+          for (let i = 1; i < levels; i++) {
+            value = container === 'M' ? { M: { n: value } } : { L: [value] };
+            plain = container === 'M' ? { n: plain } : [plain];
+          }
+          const pk = `${container}-${levels}-${leaf}`;
+          const stored = await dynamodbClient.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, nested: value } })).then(
+            () => true,
+            (error: Error) => (/Nesting Levels have exceeded/.test(error.message) ? false : Promise.reject(error)),
+          );
+          const refused = storabilityProblem({ pk, nested: plain }) !== undefined;
+          if (stored === refused) disagreements.push(`${pk}: the store ${stored ? 'accepts' : 'refuses'} it, the check ${refused ? 'refuses' : 'accepts'} it`);
+        }
+      }
+    }
+    assert.deepEqual(disagreements, []);
+  } finally {
+    await deleteTable(table);
+  }
+});
+
+test('details nested to the store\'s limit are applied; one level more is refused by the check before packing, with its rule', async () => {
+  const run = `nest-${Date.now()}`;
+  // details (level 1) → `lists` (level 2) → … : 30 lists put the innermost at level 31, 31 lists at level 32.
+  const lists = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  const deepest = order(`${run}-a`, { status: 'paid', lists: lists(30) });
+  const tooDeep = order(`${run}-b`, { status: 'paid', lists: lists(31) });
+  const neighbour = order(`${run}-b`, { status: 'shipped' });
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([deepest, tooDeep, neighbour])), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual((await getItem(ordersPipeline.settings.stateTableName!, `${run}-a`))?.details, { lists: lists(30) }, 'stored whole and read back equal');
+  const [message, ...more] = await dlq(ordersPipeline);
+  assert.equal(more.length, 0);
+  assert.equal(message?.event?.id, tooDeep.id);
+  assert.equal(message?.reason, 'store-rejected');
+  assert.match(message!.error, /details\.lists(\[0\]){30} is nested deeper than DynamoDB's 32 levels/, 'the rule, found before the write (not the store\'s refusal of a whole transaction)');
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, `${run}-b`))?.status, 'shipped', 'its order went on');
+});
+
+test('an event repeated inside one batch is a duplicate of the first, also when the first is poison: the DLQ holds it once; a repeat in a later batch is dead-lettered at its own position', async () => {
+  const run = `repeat-${Date.now()}`;
+  const unknown = cloudEvent({ subject: `${run}-u`, type: 'order.unknown-kind' });
+  const future = order(`${run}-f`, { status: 'paid' }, new Date(Date.now() + 3_600_000).toISOString());
+  const rejected = order(`${run}-r`, { status: '' });
+  const events = [unknown, future, rejected];
+  const first = recordsOf([...events, ...events]);
+  const mark = ordersPipeline.metricLines.length;
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(first), lambdaContext()), { batchItemFailures: [] });
+  const once = await dlq(ordersPipeline);
+  assert.deepEqual(once.map((m) => m.record.sequenceNumber).sort(), first.slice(0, 3).map((r) => r.kinesis.sequenceNumber).sort(), 'the first of each, once');
+  assert.deepEqual(once.map((m) => m.reason).sort(), ['action-rejected', 'time-in-future', 'unknown-type']);
+  assert.equal(counts(ordersPipeline, mark)[ProcessorMetric.EventsDuplicate], 3, 'the repeats are duplicates of them');
+
+  const later = recordsOf(events);
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(later), lambdaContext()), { batchItemFailures: [] });
+  assert.deepEqual((await dlq(ordersPipeline)).map((m) => m.record.sequenceNumber).sort(), later.map((r) => r.kinesis.sequenceNumber).sort(), 'new records: each dead-lettered at its own position');
+});
+
+test('an order dead-lettered for its details, then overtaken by a newer one of its batch, stays dead-lettered when the batch is redelivered', async () => {
+  const subject = `overtaken-${Date.now()}`;
+  const refused = order(subject, { status: 'paid', total: 1e200 });
+  const newer = order(subject, { status: 'shipped' });
+  const records = recordsOf([refused, newer]);
+  const mark = ordersPipeline.metricLines.length;
+  for (let delivery = 0; delivery < 3; delivery++) {
+    assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] }, `delivery ${delivery}`);
+  }
+  const messages = await dlq(ordersPipeline);
+  assert.deepEqual(messages.map((m) => [m.event?.id, m.reason]), [[refused.id, 'store-rejected']], 'on the DLQ once');
+  const total = counts(ordersPipeline, mark);
+  assert.equal(total[ProcessorMetric.EventsStale] ?? 0, 0, 'never acknowledged as stale besides: one outcome per record');
+  assert.equal(total[ProcessorMetric.EventsPoison], 3, 'poison on every delivery');
+  assert.equal((await getItem(ordersPipeline.settings.idempotencyTableName, idempotencyKeyOf(refused)))?.status, undefined, 'its key stays free for a replay');
+
+  // A replay (a new record of it) is decided afresh: older than the order now, it is stale.
+  const replayMark = ordersPipeline.metricLines.length;
+  assert.deepEqual(await ordersPipeline.processor()(kinesisEvent(recordsOf([refused])), lambdaContext()), { batchItemFailures: [] });
+  assert.equal(counts(ordersPipeline, replayMark)[ProcessorMetric.EventsStale], 1);
+  assert.deepEqual(await dlq(ordersPipeline), []);
+  assert.equal((await getItem(ordersPipeline.settings.stateTableName!, subject))?.status, 'shipped');
 });
 
 test('a data-dependent crash in action code (stack overflow on deep nesting) is poison at once, not a retried batch', async () => {

@@ -143,3 +143,16 @@ test('a reading with bad data is dead-lettered; a redelivery does not run it aga
   assert.deepEqual(await pipeline.processor()(kinesisEvent(replay), lambdaContext()), { batchItemFailures: [] });
   assert.equal((await drainQueue(pipeline.settings.deadLetterQueueUrl)).length, 1, 'the replay ran the action again (and the data is still bad)');
 });
+
+test('a refused reading repeated by its producer: the repeat alone is a new record, and neither record runs again when redelivered', async () => {
+  // Its incident cannot be stored (1e200 is beyond DynamoDB's numbers), after its alert went out.
+  const refused = reading('dev-7', { temperatureC: 1e200 });
+  const [first, repeat] = recordsOf([refused, refused]);
+  const deliver = async (records: typeof first[]) => {
+    assert.deepEqual(await pipeline.processor()(kinesisEvent(records), lambdaContext()), { batchItemFailures: [] });
+    return { alerts: (await alerts()).length, deadLettered: (await drainQueue(pipeline.settings.deadLetterQueueUrl)).map((m) => JSON.parse(m.Body!).record.sequenceNumber as string) };
+  };
+  assert.deepEqual(await deliver([first!, repeat!]), { alerts: 1, deadLettered: [first!.kinesis.sequenceNumber] }, 'the repeat is a duplicate of the first in their batch');
+  assert.deepEqual(await deliver([repeat!]), { alerts: 1, deadLettered: [repeat!.kinesis.sequenceNumber] }, 'delivered without the first (a checkpoint between them), the repeat is a new record of the event');
+  assert.deepEqual(await deliver([first!, repeat!]), { alerts: 0, deadLettered: [] }, 'each is on the DLQ already: neither runs again');
+});

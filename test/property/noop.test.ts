@@ -23,7 +23,7 @@ property('events with any data (numbers no store holds, 100 000 levels of nestin
 
 property('events among undecodable bytes and invalid envelopes, in KPL aggregates too: each completed once, each poison record dead-lettered once, no batch item failure', UNREADABLE);
 
-property("identities at the store's edge (lone surrogates in source or id) are completed once or store-rejected once", STORE_EDGE);
+property('identities no store could key (lone surrogates in source, id or subject) are dead-lettered once as invalid envelopes and take no neighbour down', STORE_EDGE);
 
 property('events dated beyond the clock-skew allowance are dead-lettered as time-in-future', FUTURE_DATED);
 

@@ -22,7 +22,7 @@ const judge =
   (options: { details: boolean }): ActionJudge =>
   async ({ batches, verdict }) => [
     ...(await judgeIdempotency(pipeline.settings.idempotencyTableName, verdict.applied)),
-    ...(await judgeOrders(pipeline.settings.stateTableName!, verdict.applied, batches.flatMap((b) => b.users), options)),
+    ...(await judgeOrders(pipeline.settings.stateTableName!, verdict, batches.flatMap((b) => b.users), options)),
   ];
 
 const property = propertiesOf(ordersProfile, () => pipeline, judge({ details: false }));
@@ -31,9 +31,9 @@ property('valid changes, producer duplicates and redeliveries: each change appli
 
 property('valid changes among undecodable bytes, invalid envelopes, unknown types, rejected data and KPL aggregates: each applied once, each poison record dead-lettered once, no batch item failure', UNREADABLE);
 
-property("data at the store's edge is applied once or dead-lettered once as store-rejected, never both, never neither, and takes no neighbour down", STORE_EDGE);
+property("data at the store's edge is applied once if DynamoDB holds it, else dead-lettered once as store-rejected (acknowledged if stale), and takes no neighbour down", STORE_EDGE);
 
-property('data the action cannot walk (nesting that overflows the stack) is dead-lettered as action-failed; its neighbours are applied', ACTION_FAILING);
+property('data the action cannot walk (nesting that overflows the stack) is dead-lettered as action-failed (acknowledged if stale); its neighbours are applied', ACTION_FAILING);
 
 property('events dated beyond the clock-skew allowance are dead-lettered as time-in-future and never freeze their order', FUTURE_DATED);
 

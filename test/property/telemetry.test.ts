@@ -30,7 +30,7 @@ property('readings, producer duplicates and redeliveries: one alert per incident
 
 property('readings among undecodable bytes, invalid envelopes, unknown types, rejected readings and KPL aggregates: one alert per incident, each poison record dead-lettered once, no batch item failure', UNREADABLE);
 
-property("readings at the store's edge (values DynamoDB cannot hold, device keys too long or not UTF-8) are applied once or store-rejected once, and take no neighbour down", STORE_EDGE);
+property("readings at the store's edge: values DynamoDB holds are applied, values it cannot hold and device keys over 2048 bytes are store-rejected once (an alert at most once), and take no neighbour down", STORE_EDGE);
 
 property('readings dated beyond the clock-skew allowance are dead-lettered as time-in-future', FUTURE_DATED);
 

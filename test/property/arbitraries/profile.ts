@@ -11,12 +11,10 @@ export interface ActionProfile {
   readonly name: 'orders' | 'telemetry' | 'noop';
   /** Event types the action handles; empty: every type (noop). */
   readonly handledTypes: readonly string[];
-  /** Whether the subject names state the action stores (then a lone surrogate in it is at the store's edge). */
-  readonly subjectIsStateKey: boolean;
   readonly valid: fc.Arbitrary<EventParts>;
   /** The action throws PoisonEventError (`action-rejected`). */
   readonly rejected?: fc.Arbitrary<EventParts>;
-  /** Valid to the action, maybe not storable. */
+  /** Valid to the action, at the edge of what its store holds (labelled with what the store makes of them). */
   readonly storeEdge?: fc.Arbitrary<EventParts>;
   /** The action's code throws a deterministic error on the data (`action-failed`). */
   readonly failing?: fc.Arbitrary<EventParts>;

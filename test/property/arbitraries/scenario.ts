@@ -1,14 +1,14 @@
 /**
  * The mixer: hostile records of every class among an action's valid events, in batches whose
- * records share partition keys, with producer duplicates (the same source+id again, in the same
- * batch or a later one), KPL aggregates mixing good and bad user records, and redeliveries.
+ * records share partition keys, with producer duplicates (the same record again, valid or poison, in
+ * the same batch or a later one), KPL aggregates mixing good and bad user records, and redeliveries.
  */
 import * as fc from 'fast-check';
 import { PoisonReason } from '../../../lambdas/shared/dlq-message';
 import { textOf } from '../support/json-text';
-import { poison, RUN, type BatchPlan, type RecordPlan, type Redelivery, type Scenario, type UserPlan } from '../support/plan';
+import { isEvent, poison, RUN, type BatchPlan, type Expectation, type RecordPlan, type Redelivery, type Scenario, type UserPlan } from '../support/plan';
 import { hostileBytes } from './bytes';
-import { asIs, exoticEnvelope, futureDated, invalidEnvelope, nonObjectJson, storeEdgeIdentity, unknownType, type UserTemplate } from './envelopes';
+import { asIs, exoticEnvelope, futureDated, invalidEnvelope, loneSurrogateIdentity, nonObjectJson, unknownType, type UserTemplate } from './envelopes';
 import type { ActionProfile } from './profile';
 
 /** Relative weights of the record classes in a scenario (0 or absent: never). */
@@ -21,13 +21,13 @@ export interface ClassWeights {
   readonly unknownType?: number;
   readonly rejected?: number;
   readonly storeEdge?: number;
-  readonly storeEdgeIdentity?: number;
+  readonly surrogateIdentity?: number;
   readonly failing?: number;
   readonly future?: number;
   readonly aggregate?: number;
   readonly corruptAggregate?: number;
   readonly missingKeyAggregate?: number;
-  /** How many producer duplicates at most. */
+  /** How many producer duplicates (of valid or poison plain records) at most. */
   readonly duplicates?: number;
 }
 
@@ -38,6 +38,12 @@ export interface ScenarioOptions {
   readonly minBatches?: number;
   /** Whether batches are delivered again after they succeeded (whole, or from a checkpoint). Default false: only the mapping's retries. */
   readonly redeliveries?: boolean;
+  /**
+   * Whether producer duplicates may repeat poison records too. Default true. Off where the batches are
+   * not the plan's (a real event source mapping forms them): a repeat of a poison event is a duplicate
+   * inside its original's batch and poison again in another (contract 8).
+   */
+  readonly poisonRepeats?: boolean;
 }
 
 type RecordTemplate = (id: string) => RecordPlan;
@@ -58,7 +64,7 @@ function userTemplates(profile: ActionProfile, weights: ClassWeights, aggregatab
     [profile.handledTypes.length > 0 ? weights.unknownType : 0, () => unknownType(valid, profile.handledTypes)],
     [profile.rejected ? weights.rejected : 0, () => profile.rejected!.map(asIs)],
     [profile.storeEdge ? weights.storeEdge : 0, () => profile.storeEdge!.map(asIs)],
-    [aggregatable ? 0 : weights.storeEdgeIdentity, () => storeEdgeIdentity(valid, { subjectIsStateKey: profile.subjectIsStateKey })],
+    [aggregatable ? 0 : weights.surrogateIdentity, () => loneSurrogateIdentity(events)],
     [profile.failing ? weights.failing : 0, () => profile.failing!.map(asIs)],
     [weights.future, () => futureDated(valid)],
   ];
@@ -131,29 +137,75 @@ function recordTemplates(profile: ActionProfile, weights: ClassWeights): fc.Arbi
 
 const redelivery: fc.Arbitrary<Redelivery> = fc.oneof(fc.constant({ kind: 'full' as const }), fc.nat().map((from) => ({ kind: 'tail' as const, from })));
 
-/** Copies of earlier valid plain records (producer retries: same bytes, same key) inserted after them. */
-function withDuplicates(records: RecordPlan[], picks: readonly [number, number][]): RecordPlan[] {
-  const out = [...records];
-  for (const [pick, offset] of picks) {
-    const candidates = out.flatMap((r, i) => (r.kind === 'plain' && r.user.expect.kind === 'valid' ? [i] : []));
-    if (candidates.length === 0) return out;
-    const source = candidates[pick % candidates.length]!;
-    const original = out[source] as Extract<RecordPlan, { kind: 'plain' }>;
-    const at = source + 1 + (offset % (out.length - source));
-    out.splice(at, 0, { kind: 'plain', user: { ...original.user, label: `duplicate of ${original.user.label}`, expect: { kind: 'duplicate' } } });
-  }
-  return out;
+type Plain = Extract<RecordPlan, { kind: 'plain' }>;
+
+/** Whether a plain record may be repeated by a producer: valid ones, and (`poisonRepeats`) poison ones. */
+function repeatable(record: RecordPlan, poisonRepeats: boolean): record is Plain {
+  if (record.kind !== 'plain') return false;
+  return record.user.expect.kind === 'valid' || (poisonRepeats && record.user.expect.kind === 'poison');
 }
 
-function intoBatches(records: RecordPlan[], cuts: readonly number[], redeliveries: readonly (readonly Redelivery[])[], minBatches: number): BatchPlan[] {
-  const chosen = new Set(cuts.map((c) => 1 + (c % Math.max(1, records.length - 1))));
+/** Copies of earlier plain records (producer retries: same bytes, same key) inserted after them; each copy → its original. */
+function withDuplicates(records: RecordPlan[], picks: readonly [number, number][], poisonRepeats: boolean): { records: RecordPlan[]; originals: Map<RecordPlan, Plain> } {
+  const out = [...records];
+  const originals = new Map<RecordPlan, Plain>();
+  for (const [pick, offset] of picks) {
+    const candidates = out.flatMap((r, i) => (repeatable(r, poisonRepeats) && !originals.has(r) ? [i] : []));
+    if (candidates.length === 0) break;
+    const source = candidates[pick % candidates.length]!;
+    const original = out[source] as Plain;
+    const at = source + 1 + (offset % (out.length - source));
+    const copy: Plain = { kind: 'plain', user: { ...original.user, label: `duplicate of ${original.user.label}` } };
+    out.splice(at, 0, copy);
+    originals.set(copy, original);
+  }
+  return { records: out, originals };
+}
+
+/** Where the batches start and end (the last bound is the record count). */
+function batchBounds(count: number, cuts: readonly number[], minBatches: number): number[] {
+  const chosen = new Set(cuts.map((c) => 1 + (c % Math.max(1, count - 1))));
   // Evenly spaced cuts until there are enough batches (records permitting).
-  for (let k = 1; chosen.size < minBatches - 1 && k < minBatches; k++) chosen.add(Math.floor((k * records.length) / minBatches));
-  const positions = [...chosen].filter((p) => p > 0 && p < records.length).sort((a, b) => a - b);
-  const bounds = [0, ...positions, records.length];
+  for (let k = 1; chosen.size < minBatches - 1 && k < minBatches; k++) chosen.add(Math.floor((k * count) / minBatches));
+  const positions = [...chosen].filter((p) => p > 0 && p < count).sort((a, b) => a - b);
+  return [0, ...positions, count];
+}
+
+/**
+ * What the contract expects of a producer's repeat, once batches are known:
+ * - of a valid event: a duplicate (its key is completed, or an earlier record of the batch holds it);
+ * - of a record that is no event (undecodable, invalid envelope: no idempotency key): poison again;
+ * - of a poison event: a duplicate of the earlier record of its key in its batch (the original or
+ *   another repeat: contract 8, the DLQ holds the event once); the first of its key in its batch, it
+ *   is a new record, dead-lettered at its own position (contract 8). A redelivery from a checkpoint
+ *   after those earlier records makes it the first of its key in that delivery.
+ * `earlier`: indices, in the batch, of the records before it with its key.
+ */
+function repeatExpectation(original: Plain, earlier: readonly number[], index: number, redeliveries: readonly Redelivery[]): Expectation {
+  const expect = original.user.expect;
+  if (expect.kind === 'valid') return { kind: 'duplicate' };
+  if (!isEvent(expect) || earlier.length === 0) return expect;
+  const last = Math.max(...earlier);
+  const firstInSomeDelivery = redeliveries.some((r) => r.kind === 'tail' && r.from > last && r.from <= index);
+  return firstInSomeDelivery ? expect : { kind: 'duplicate' };
+}
+
+function intoBatches(records: RecordPlan[], originals: ReadonlyMap<RecordPlan, Plain>, cuts: readonly number[], redeliveries: readonly (readonly Redelivery[])[], minBatches: number): BatchPlan[] {
+  const bounds = batchBounds(records.length, cuts, minBatches);
   return bounds.slice(1).map((end, b) => {
     const slice = records.slice(bounds[b], end);
-    return { records: slice, redeliveries: (redeliveries[b] ?? []).map((r) => (r.kind === 'tail' ? { kind: 'tail', from: r.from % slice.length } : r)) };
+    const again = (redeliveries[b] ?? []).map((r): Redelivery => (r.kind === 'tail' ? { kind: 'tail', from: r.from % slice.length } : r));
+    /** Same record of origin: the original itself, or a repeat of it. */
+    const originOf = (record: RecordPlan): RecordPlan => originals.get(record) ?? record;
+    return {
+      records: slice.map((record, index) => {
+        const original = originals.get(record);
+        if (!original) return record;
+        const earlier = slice.flatMap((other, i) => (i < index && originOf(other) === original ? [i] : []));
+        return { kind: 'plain', user: { ...(record as Plain).user, expect: repeatExpectation(original, earlier, index, again) } };
+      }),
+      redeliveries: again,
+    };
   });
 }
 
@@ -168,10 +220,11 @@ export function scenarios(profile: ActionProfile, weights: ClassWeights, options
       redeliveries: fc.array(fc.array(redelivery, { minLength: options.redeliveries ? 1 : 0, maxLength: options.redeliveries ? 2 : 0 }), { minLength: options.maxBatches, maxLength: options.maxBatches }),
     })
     .map(({ templates, duplicates, cuts, redeliveries }) => {
-      const records = withDuplicates(
+      const { records, originals } = withDuplicates(
         templates.map((t, i) => t(`e${i}`)),
         duplicates,
-      ).slice(0, options.maxRecords);
-      return { batches: intoBatches(records, cuts, redeliveries, options.minBatches ?? 1) };
+        options.poisonRepeats ?? true,
+      );
+      return { batches: intoBatches(records.slice(0, options.maxRecords), originals, cuts, redeliveries, options.minBatches ?? 1) };
     });
 }

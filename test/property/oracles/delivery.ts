@@ -5,8 +5,8 @@
  * - every invocation returns no batch item failures and never throws (dependencies are up, one invoker);
  * - every poison record is on the DLQ exactly once per stream position, with an expected reason, a
  *   non-empty error and its exact bytes (or `dataOmitted: too-large` for a big record);
- * - an `either` event (a store-edge one) is on the DLQ at most once, and then with its reason
- *   (`store-rejected`): if not, it must be applied;
+ * - a `poison-unless-stale` event is on the DLQ at most once, and then with its reason; if not, it
+ *   counts as applied (stale), and the action's oracle says whether it had to be;
  * - no valid event and no duplicate is on the DLQ;
  * - the processor's counts: the events of a batch are applied in the batch's first invocation, and
  *   no event is applied twice over all deliveries.
@@ -22,8 +22,10 @@ export interface DeliveryVerdict {
   readonly violations: string[];
   /** The events the processor must have applied, first occurrences, in stream order. */
   readonly applied: readonly SentUser[];
-  /** `either` events (store-edge ones) that were dead-lettered, so must not be applied. */
+  /** Events dead-lettered as `store-rejected`: their action may have run (an alert published) before the store refused. */
   readonly refused: readonly SentUser[];
+  /** `poison-unless-stale` events that were dead-lettered (the others were acknowledged as stale). */
+  readonly deadLetteredUnlessStale: ReadonlySet<SentUser>;
 }
 
 /** `label [batch 1, …588898/2]`: enough to find the record in the counterexample. */
@@ -59,8 +61,9 @@ export function judgeInvocations(delivery: Delivery): string[] {
 }
 
 /**
- * The DLQ against what was sent (`users` in stream order): poison once each, `either` events at most
- * once and with their reason, nothing else, no on-failure record. Tells which events must be applied.
+ * The DLQ against what was sent (`users` in stream order): poison once each, `poison-unless-stale`
+ * events at most once and with their reason, nothing else, no on-failure record. Tells which events
+ * must be applied.
  */
 export function judgeDeadLetters(users: readonly SentUser[], deadLetters: readonly DeadLetter[]): DeliveryVerdict {
   const violations: string[] = [];
@@ -80,37 +83,36 @@ export function judgeDeadLetters(users: readonly SentUser[], deadLetters: readon
   }
 
   const refused: SentUser[] = [];
+  const deadLetteredUnlessStale = new Set<SentUser>();
   for (const user of users) {
     const position = positionOf(user);
     const messages = byPosition.get(position) ?? [];
     byPosition.delete(position);
     const expect = user.expect;
-    if (expect.kind === 'poison') {
-      if (messages.length === 0) violations.push(`${where(user)}: not dead-lettered`);
+    if (expect.kind === 'poison' || expect.kind === 'poison-unless-stale') {
+      if (messages.length === 0 && expect.kind === 'poison') violations.push(`${where(user)}: not dead-lettered`);
       else if (messages.length > 1) violations.push(`${where(user)}: dead-lettered ${messages.length} times`);
-      if (messages[0]) violations.push(...judgeMessage(user, messages[0], expect.reasons).map((p) => `${where(user)}: ${p}`));
-    } else if (expect.kind === 'either') {
-      if (messages.length > 1) violations.push(`${where(user)}: dead-lettered ${messages.length} times`);
       if (messages[0]) {
-        refused.push(user);
+        if (expect.kind === 'poison-unless-stale') deadLetteredUnlessStale.add(user);
+        if (user.event && messages[0].reason === 'store-rejected') refused.push(user);
         violations.push(...judgeMessage(user, messages[0], expect.reasons).map((p) => `${where(user)}: ${p}`));
       }
     } else if (messages.length > 0) {
-      violations.push(`${where(user)}: a ${expect.kind === 'valid' ? 'valid event' : 'duplicate of a valid event'} was dead-lettered as "${messages[0]!.reason}" (${messages[0]!.error.slice(0, 200)})`);
+      violations.push(`${where(user)}: a ${expect.kind === 'valid' ? 'valid event' : 'duplicate'} was dead-lettered as "${messages[0]!.reason}" (${messages[0]!.error.slice(0, 200)})`);
     }
   }
   for (const [position, messages] of byPosition) violations.push(`DLQ message for a position nothing was sent at: ${position} (${messages[0]!.reason})`);
 
-  // First occurrences of the events the processor must apply, in stream order.
-  const rejected = new Set(refused);
+  // First occurrences of the events the processor must apply (or acknowledge as stale), in stream order.
   const seen = new Set<string>();
   const applied: SentUser[] = [];
   for (const user of users) {
-    if (!user.event || user.expect.kind === 'duplicate' || rejected.has(user) || seen.has(user.event.key)) continue;
+    const { kind } = user.expect;
+    if (!user.event || kind === 'duplicate' || kind === 'poison' || deadLetteredUnlessStale.has(user) || seen.has(user.event.key)) continue;
     seen.add(user.event.key);
     applied.push(user);
   }
-  return { violations, applied, refused };
+  return { violations, applied, refused, deadLetteredUnlessStale };
 }
 
 /** The processor's own counts: each batch's events applied in its first invocation, none twice. */

@@ -2,8 +2,10 @@
  * The `orders` oracle: one state item per order that had an event applied, whose `appliedEvents` is
  * the number of its applied non-stale events, whose `status` and `eventId` are those of its newest
  * applied event by (`time`, stream position), and (with `details`) whose details are that event's
- * data without `status`, unchanged.
+ * data without `status`, unchanged. An event whose details the action or the store refuses is
+ * dead-lettered exactly when it is not older than its order's state (orders decides staleness first).
  */
+import type { DeliveryVerdict } from './delivery';
 import type { SentUser } from '../support/materialize';
 import { canonicalJson } from '../support/json-text';
 import { numberOf, readItems } from '../support/observe';
@@ -39,11 +41,35 @@ export function expectedOrders(applied: readonly SentUser[]): Map<string, Expect
   return orders;
 }
 
-export async function judgeOrders(stateTable: string, applied: readonly SentUser[], events: readonly SentUser[], options: { details: boolean }): Promise<string[]> {
-  const expected = expectedOrders(applied);
-  const subjects = new Set(events.flatMap((u) => (u.event?.subject !== undefined ? [u.event.subject] : [])));
-  const items = await readItems(stateTable, subjects);
+/**
+ * `poison-unless-stale` events: stale (earlier `time` than the newest applied event of its order before
+ * it in stream order) ⇔ acknowledged, not dead-lettered.
+ */
+export function judgeUnlessStale(verdict: Pick<DeliveryVerdict, 'applied' | 'deadLetteredUnlessStale'>, users: readonly SentUser[]): string[] {
+  const applied = new Set(verdict.applied);
+  const newest = new Map<string, number>();
   const violations: string[] = [];
+  for (const user of users) {
+    const event = user.event;
+    if (!event?.subject || event.time === undefined) continue;
+    const timeMs = Date.parse(event.time);
+    const before = newest.get(event.subject) ?? -Infinity;
+    if (user.expect.kind === 'poison-unless-stale') {
+      const stale = timeMs < before;
+      const deadLettered = verdict.deadLetteredUnlessStale.has(user);
+      if (stale && deadLettered) violations.push(`${where(user)}: dead-lettered, though older than its order's state (a stale event is acknowledged before its details are looked at)`);
+      if (!stale && !deadLettered) violations.push(`${where(user)}: not dead-lettered, though it is not stale and its details cannot be applied (expected ${user.expect.reasons.join(' or ')})`);
+    }
+    if (applied.has(user) && timeMs >= before) newest.set(event.subject, timeMs);
+  }
+  return violations;
+}
+
+export async function judgeOrders(stateTable: string, verdict: Pick<DeliveryVerdict, 'applied' | 'deadLetteredUnlessStale'>, events: readonly SentUser[], options: { details: boolean }): Promise<string[]> {
+  const expected = expectedOrders(verdict.applied);
+  const subjects = new Set(events.flatMap((u) => (typeof u.event?.subject === 'string' ? [u.event.subject] : [])));
+  const items = await readItems(stateTable, subjects);
+  const violations: string[] = judgeUnlessStale(verdict, events);
   for (const subject of subjects) {
     const read = items.get(subject)!;
     const order = expected.get(subject);

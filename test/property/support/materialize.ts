@@ -8,7 +8,7 @@ import { kinesisRecord, nextSequenceNumber, SHARD_ID } from '../../processor/sup
 import { textOf } from './json-text';
 import { corrupt, encodeAggregate } from './kpl';
 import { PoisonReason } from '../../../lambdas/shared/dlq-message';
-import { poison, RUN, TIME_PLACEHOLDER_PATTERN, type Expectation, type Payload, type RecordPlan, type Redelivery, type Scenario, type UserPlan } from './plan';
+import { isEvent, poison, RUN, TIME_PLACEHOLDER_PATTERN, type Expectation, type Payload, type RecordPlan, type Redelivery, type Scenario, type UserPlan } from './plan';
 
 /** The fields of a CloudEvent the oracle reads, as JSON.parse reads the record's bytes. */
 export interface SentEvent {
@@ -31,7 +31,7 @@ export interface PlannedUser {
   readonly bytes: Buffer;
   /** Position inside a KPL aggregate. */
   readonly subSequenceNumber?: number;
-  /** Set for records the contract says are events (valid, either, duplicate). */
+  /** Set for records the contract says are valid CloudEvents: valid, duplicate, and poison the processor can only find in an event (its type, time, data). */
   readonly event?: SentEvent;
 }
 
@@ -89,7 +89,7 @@ export class Materializer {
 
   /** The event the bytes carry, for records the contract calls events. */
   event(user: UserPlan, bytes: Buffer): SentEvent | undefined {
-    if (user.expect.kind === 'poison') return undefined;
+    if (!isEvent(user.expect)) return undefined;
     const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.id !== 'string' || typeof parsed.source !== 'string' || typeof parsed.type !== 'string') {
       throw new Error(`generator bug: "${user.label}" is expected to be an event but is not one`);

@@ -20,21 +20,30 @@ export const TIME_PLACEHOLDER_PATTERN = /@t([+-]\d+)@/g;
 export type Expectation =
   /** A valid event: applied exactly once, never dead-lettered. */
   | { readonly kind: 'valid' }
-  /** A byte-identical copy of an earlier valid record (a producer retry): never applied a second time, never dead-lettered. */
+  /**
+   * A repeat of an earlier record's idempotency key that must not reach the DLQ or be applied again: a
+   * byte-identical copy of a valid record (a producer retry), or a repeat inside one batch of a poison
+   * event (contract 8: the DLQ holds the event once).
+   */
   | { readonly kind: 'duplicate' }
   /** Dead-lettered exactly once, with one of these reasons, its bytes and a non-empty error. */
   | { readonly kind: 'poison'; readonly reasons: readonly PoisonReason[] }
   /**
-   * Applied once XOR dead-lettered once with one of these reasons: data at a store's edge (valid to
-   * the action, maybe not storable: `store-rejected`), or what the contract leaves to the processor.
+   * `orders` decides staleness before it looks at the details (lambdas/actions/orders.ts): an event
+   * older than its order's state is acknowledged as stale whatever its details, anything else is
+   * dead-lettered once with one of these reasons. The orders oracle tells which it must be.
    */
-  | { readonly kind: 'either'; readonly reasons: readonly PoisonReason[] };
+  | { readonly kind: 'poison-unless-stale'; readonly reasons: readonly PoisonReason[] };
 
 export const valid: Expectation = { kind: 'valid' };
 export const poison = (...reasons: PoisonReason[]): Expectation => ({ kind: 'poison', reasons });
-export const either = (...reasons: PoisonReason[]): Expectation => ({ kind: 'either', reasons });
-/** Valid to the action, maybe not storable: applied once, or dead-lettered once as `store-rejected`. */
-export const storeEdge: Expectation = either('store-rejected');
+export const poisonUnlessStale = (...reasons: PoisonReason[]): Expectation => ({ kind: 'poison-unless-stale', reasons });
+
+/** Reasons the processor can only give once the envelope is valid: the record carries an event then. */
+const EVENT_REASONS: readonly string[] = ['unknown-type', 'time-in-future', 'action-rejected', 'action-failed', 'store-rejected'];
+
+/** Whether a record of this expectation is a valid CloudEvent (it has an idempotency key). */
+export const isEvent = (expect: Expectation): boolean => expect.kind !== 'poison' || expect.reasons.every((r) => EVENT_REASONS.includes(r));
 
 /** The bytes of one user record. */
 export type Payload =
