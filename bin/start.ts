@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../lib/config';
 import { synthesize as cdkSynth } from '../lib/synth';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAws } from '../local';
-import { DEFAULT_OPTIONS, formatSummary, planScenario, runScenario, SWITCHES, type ScenarioOptions } from '../scenario';
+import { DEFAULT_OPTIONS, formatSummary, functionEnvironmentFor, planScenario, runScenario, SWITCHES, type ScenarioOptions, type ScenarioPlan } from '../scenario';
 import { green, red } from '../client/operations/colors';
 
 const positive = (label: string) => (value: string): number => {
@@ -42,7 +42,7 @@ interface CliOptions extends Switches {
 
 function program(): Command {
   const command = new Command('npm start --')
-    .description('Runs both example pipelines on the embedded local AWS through a scenario with outages and bad input, then reconciles every event.')
+    .description('Runs the example pipelines on the embedded local AWS through a scenario with outages and bad input, then reconciles every event.')
     .option('--rate <events/s>', 'valid events per second, per pipeline', positive('--rate'), DEFAULT_OPTIONS.ratePerSecond)
     .option('--duration <seconds>', 'seconds of load (the drain comes after)', positive('--duration'), DEFAULT_OPTIONS.durationSeconds)
     .option('--pipelines <names>', 'comma-separated pipelines to drive', DEFAULT_OPTIONS.pipelines.join(','));
@@ -86,10 +86,18 @@ async function synthesize(): Promise<void> {
   if (ms !== undefined) say(`  synthesized into cdk.out in ${(ms / 1000).toFixed(1)} s`);
 }
 
-async function startTarget(options: ScenarioOptions, json: boolean): Promise<LocalAws> {
+async function startTarget(plan: ScenarioPlan, json: boolean): Promise<LocalAws> {
+  const { options } = plan;
   say(`▸ starting the embedded local AWS (time scale ${options.timeScale}×) and deploying the stack`);
   const began = Date.now();
-  const localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: options.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: !json });
+  const localAws = await startLocalAws({
+    stackName: loadConfig().stackName,
+    timeScale: options.timeScale,
+    emulators: emulatorEndpointsFromEnv(),
+    verbose: !json,
+    // The workloads' settings over the template's (the returns pipeline's windows on the scenario's scale).
+    functionEnvironment: functionEnvironmentFor(plan),
+  });
   say(`  ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return localAws;
 }
@@ -100,7 +108,7 @@ async function main(): Promise<number> {
   const cli = command.opts<CliOptions>();
   const options = toScenarioOptions(cli);
   // Wrong options fail here, before a minute of synth and start-up.
-  planScenario(options);
+  const plan = planScenario(options);
 
   const abort = new AbortController();
   let localAws: LocalAws | undefined;
@@ -121,7 +129,7 @@ async function main(): Promise<number> {
   try {
     if (cli.synth || !existsSync('cdk.out')) await synthesize();
     if (abort.signal.aborted) return 130;
-    localAws = await startTarget(options, cli.json);
+    localAws = await startTarget(plan, cli.json);
     Object.assign(process.env, localAws.env);
     if (abort.signal.aborted) return 130;
     const target = localAws;

@@ -81,6 +81,12 @@ export interface LocalAwsOptions {
    * `cdk deploy` would create.
    */
   readonly resourceNameSuffix?: string;
+  /**
+   * Environment variables set over the template's, per deployed function name (suffix included): what a
+   * deployer's parameter override does, for a run that needs other settings than the template's (the
+   * `npm start` scenario runs windowed pipelines on its time scale). Default none: the template's.
+   */
+  readonly functionEnvironment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Services whose connections the fault injector can break, for outage drills. */

@@ -94,7 +94,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const clients = sdkClients(endpoints);
     cleanups.push(() => Object.values(clients).forEach((c) => c.destroy()));
 
-    const deployed =
+    const template =
       options.deploy === false
         ? emptyDeployment()
         : await deployStack({
@@ -106,6 +106,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
             resourceNameSuffix: options.resourceNameSuffix,
             log: say,
           });
+    const deployed = withFunctionEnvironment(template, options.functionEnvironment);
     // Emulators of our own die with their data; shared ones (the test runner's) must be left clean.
     if (options.emulators) cleanups.push(() => deployed.teardown());
 
@@ -254,4 +255,11 @@ function emptyDeployment(): DeployedStack {
     report: [],
     teardown: async () => undefined,
   };
+}
+
+/** The deployment with `overrides` set over each named function's template environment. */
+function withFunctionEnvironment(deployed: DeployedStack, overrides: LocalAwsOptions['functionEnvironment']): DeployedStack {
+  if (!overrides) return deployed;
+  const functions = deployed.functions.map((fn): FunctionModel => (overrides[fn.functionName] ? { ...fn, environment: { ...fn.environment, ...overrides[fn.functionName] } } : fn));
+  return { ...deployed, functions };
 }

@@ -5,6 +5,7 @@
  */
 export { runScenario, newRunId, type RunControl } from './run';
 export { planScenario, planTimeline, type ScenarioPlan, type Timeline } from './plan';
+export { functionEnvironmentFor } from './target-environment';
 export { DEFAULT_OPTIONS, SWITCHES, validateOptions, type ScenarioOptions } from './options';
 export type { ScenarioResult } from './phases/report';
 export type { ScenarioTarget } from './target-control';

@@ -33,7 +33,7 @@ export const SWITCHES: readonly { readonly name: InjectionName | StepName; reado
 export const DEFAULT_OPTIONS: ScenarioOptions = {
   ratePerSecond: 20,
   durationSeconds: 60,
-  pipelines: ['orders', 'telemetry'],
+  pipelines: ['orders', 'telemetry', 'returns'],
   steps: Object.fromEntries(SWITCHES.map((s) => [s.name, true])) as Record<InjectionName | StepName, boolean>,
   timeScale: 60,
   dynamodbOutageSeconds: 3,

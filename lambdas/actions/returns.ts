@@ -17,7 +17,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { ProcessorEnv } from '../shared/environment';
-import { parseSpikeConfig, parseWindowsConfig, type SpikeConfig, type WindowsConfig } from '../shared/windows-config';
+import { parseSpikeConfig, parseWindowsConfig, spikeThreshold, type SpikeConfig, type WindowsConfig } from '../shared/windows-config';
 import { PoisonEventError } from '../processor/errors';
 import { requireStateTable, SettingsError } from '../processor/settings';
 import type { Baseline, WindowAlert, WindowState } from '../processor/windows/window-items';
@@ -36,10 +36,6 @@ const returnSchema = z.looseObject(
   },
   { error: 'must be an object with orderId, sku, reason and amount' },
 );
-
-export function spikeThreshold(spike: SpikeConfig, baseline: Baseline | undefined): number {
-  return Math.max(spike.minimumVolume, spike.factor * (baseline?.value ?? 0));
-}
 
 /** The baseline after `closed`: windows skipped since the last one (no returns) count as zero. */
 export function nextSpikeBaseline(spike: SpikeConfig, windows: WindowsConfig, closed: WindowState, baseline: Baseline | undefined): number | undefined {
@@ -63,7 +59,7 @@ export function createReturnsAction(options: { pipeline: string; windows: Window
       return observeByConfig(event, windows);
     },
     alertFor(window, baseline) {
-      const threshold = spikeThreshold(spike, baseline);
+      const threshold = spikeThreshold(spike, baseline?.value);
       return window.aggregate.count >= threshold ? { baseline: baseline?.value ?? 0, threshold } : undefined;
     },
     nextBaseline: (closed, baseline) => nextSpikeBaseline(spike, windows, closed, baseline),

@@ -14,6 +14,12 @@
  * awaited before the next occurrence (as AWS's are not); an occurrence missed entirely (the process was
  * busy past the next one) is skipped, the latest one fired. `stop()` clears every timer and waits for
  * the invocations in flight.
+ *
+ * Overlap: an occurrence whose previous invocation of the same target is still running is skipped (the
+ * first skip per schedule is logged, every skip counted in `skippedWhileBusy`). On AWS a run lasts its
+ * real time against a real period; on a scaled axis a `rate(1 minute)` fires every second, and a run
+ * slower than that (a loaded machine) would otherwise pile invocations into the function's few local
+ * containers and starve its event source mapping, which AWS's concurrency never would.
  */
 import type { FunctionInvoker } from '../contracts';
 import type { ScheduleModel } from '../deploy/model';
@@ -66,6 +72,9 @@ export class InvalidScheduleError extends LocalAwsError {}
 export class LocalScheduler {
   private readonly armed: Armed[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** `<schedule>\u0000<function>` of the invocations still running. */
+  private readonly busy = new Set<string>();
+  private readonly skipped = new Map<string, number>();
   private readonly history = new Map<string, ScheduledInvocation[]>();
   private running = false;
   private readonly log: (line: string) => void;
@@ -183,7 +192,20 @@ export class LocalScheduler {
     for (const target of armed.schedule.targets) this.invoke(armed.schedule, target.functionName, payloadFor(target, { schedule: armed.schedule, at: this.wallClock(), account: this.options.account, region: this.options.region }), due);
   }
 
+  /** Occurrences skipped per schedule because its previous invocation of a target was still running. */
+  skippedWhileBusy(schedule: string): number {
+    return this.skipped.get(schedule) ?? 0;
+  }
+
   private invoke(schedule: ScheduleModel, functionName: string, payload: unknown, occurrence: number): void {
+    const busyKey = `${schedule.name}\u0000${functionName}`;
+    if (this.busy.has(busyKey)) {
+      const skipped = (this.skipped.get(schedule.name) ?? 0) + 1;
+      this.skipped.set(schedule.name, skipped);
+      if (skipped === 1) this.log(`[scheduler] ${schedule.name} → ${functionName}: still running at the next occurrence; occurrences are skipped while it runs`);
+      return;
+    }
+    this.busy.add(busyKey);
     const record: ScheduledInvocation = { schedule: schedule.name, functionName, occurrence, payload, outcome: 'pending' };
     const runs = this.history.get(schedule.name) ?? [];
     runs.push(record);
@@ -200,7 +222,10 @@ export class LocalScheduler {
       (error: unknown) => this.failed(record, error instanceof Error ? error.message : String(error)),
     );
     this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
+    void done.finally(() => {
+      this.inFlight.delete(done);
+      this.busy.delete(busyKey);
+    });
   }
 
   private failed(record: ScheduledInvocation, error: string): void {

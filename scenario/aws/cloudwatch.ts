@@ -298,3 +298,9 @@ function parseHistoryData(text: string | undefined): { from: string; to: string 
     return undefined;
   }
 }
+
+/** One processor metric summed between two real times (for example EventsTooLate over a run). */
+export async function readMetricSum(cloudwatch: CloudWatchClient, axis: TimeAxis, pipeline: string, metricName: string, startMs: number, endMs: number): Promise<number> {
+  const data = await getRealMetricData(cloudwatch, axis, [{ Id: 'm', MetricStat: { Metric: processorMetric(pipeline, metricName), Period: 60, Stat: 'Sum' } }], startMs, endMs);
+  return sum(data.get('m'));
+}

@@ -15,6 +15,7 @@ import type { ActionName } from '../../lib/config';
 import type { LedgerEvent, LedgerPoison } from './ledger';
 import type { PoisonKind } from '../workloads/poison-records';
 import type { ActionKind } from '../../lambdas/shared/actions';
+import type { WindowedEvidence } from './windowed-evidence';
 
 /** An event source mapping on-failure record (metadata only). */
 export interface OnFailureRecord {
@@ -103,6 +104,10 @@ export interface PipelineReconciliation {
   readonly problems: readonly string[];
   /** What could not be checked on this target, and why (not failures, but limits of the evidence). */
   readonly caveats: readonly string[];
+  /** Epoch ms until which the judgement is expected to change without new events (windows waiting to close): the drain waits for it. */
+  readonly waitUntil?: number;
+  /** Windowed pipelines: the windows' figures, the spike, the watermark over time (summary and report). */
+  readonly windowed?: WindowedEvidence;
 }
 
 export interface ReconcileOptions {
@@ -244,6 +249,8 @@ export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliati
     entities,
     problems,
     caveats,
+    ...(judgement.waitUntil !== undefined ? { waitUntil: judgement.waitUntil } : {}),
+    ...(judgement.windowed ? { windowed: judgement.windowed } : {}),
   };
 }
 
@@ -288,6 +295,9 @@ export interface EntityJudgement {
   readonly caveats: readonly string[];
   /** Alerting actions: incidents that must raise one alert each, and alerts received. */
   readonly alerts?: { readonly expected: number; readonly received: number };
+  /** Until when (epoch ms) the entities may still settle on their own (windows waiting for the watermark). */
+  readonly waitUntil?: number;
+  readonly windowed?: WindowedEvidence;
 }
 
 /** How the judge treats one pipeline's events, given what its action left behind this round. */

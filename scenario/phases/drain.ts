@@ -51,7 +51,9 @@ export async function drain({ stage, ledger, options, monitor, log, signal }: Dr
       fingerprint = current;
       stableSince = Date.now();
     }
-    if (Date.now() - stableSince > DRAIN_STABLE_MS || Date.now() > drainDeadline || signal?.aborted) break;
+    // Windows waiting for the watermark settle without anything else changing: wait for them, not for stability.
+    const settling = reconciliation.pipelines.some((p) => (p.waitUntil ?? 0) > Date.now());
+    if ((Date.now() - stableSince > DRAIN_STABLE_MS && !settling) || Date.now() > drainDeadline || signal?.aborted) break;
     await sleep(RECONCILE_EVERY_MS, signal);
   }
   log.note(reconciliation.ok ? 'drained: every event accounted for' : 'drain ended with unaccounted events (see problems)');

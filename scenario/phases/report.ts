@@ -61,6 +61,7 @@ export async function writeRunReport(input: ReportInput): Promise<ScenarioResult
       latencyObjectiveMs: p.config.alarms.latencyObjectiveMs,
       latencyAlarm: consumerOutage ? alarmOutcome(p.names.latencyAlarmName, consumerOutage.startAt, loadStartedAt, transitions, input.alarmSamples) : undefined,
       stalledAlarm: consumerOutage ? alarmOutcome(p.names.stalledAlarmName, consumerOutage.startAt, loadStartedAt, transitions, input.alarmSamples) : undefined,
+      ...(rec?.windowed ? { windowed: rec.windowed } : {}),
     };
   });
   const problems = [...(reconciliation?.pipelines.flatMap((p) => p.problems.map((x) => `${p.pipeline}: ${x}`)) ?? [])];

@@ -26,11 +26,12 @@ export async function startRun({ plan, target, runId, clients }: StartInput): Pr
   const suffix = target.resourceNameSuffix ?? '';
   const rates = Object.fromEntries(INJECTIONS.map((i) => [i.name, options.steps[i.name] ? i.rate : 0])) as InjectionRates;
   const pipelines: DrivenPipeline[] = [];
+  const axis = await calibrateTimeAxis(clients.cloudwatch, options.timeScale, runId);
   try {
     for (const [i, { config, workload }] of plan.pipelines.entries()) {
       const names = deployedNames(plan.stackName, config.name, suffix);
       const [mappings, dlqUrl] = await Promise.all([mappingsOf(clients.lambda, names.functionName), queueUrlOf(clients.sqs, names.dlqName)]);
-      const running = await workload.start({ pipeline: config, runId, random: seededRandom(options.seed * 31 + i), rates, loadMs: plan.timeline.loadMs, names, clients });
+      const running = await workload.start({ pipeline: config, runId, random: seededRandom(options.seed * 31 + i), rates, loadMs: plan.timeline.loadMs, ratePerSecond: options.ratePerSecond, names, clients, axis });
       pipelines.push({
         config,
         workload,
@@ -46,7 +47,7 @@ export async function startRun({ plan, target, runId, clients }: StartInput): Pr
       runId,
       clients,
       pipelines,
-      axis: await calibrateTimeAxis(clients.cloudwatch, options.timeScale, runId),
+      axis,
       metricTargets: pipelines.map((p) => ({ pipeline: p.config.name, functionName: p.names.functionName })),
       alarmPrefix: `${plan.stackName}-`,
       target: new TargetControl(clients.lambda, target, () => pipelines.flatMap((p) => p.mappings)),

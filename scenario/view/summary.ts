@@ -7,6 +7,7 @@ import type { ExecutedWindow } from '../run-log';
 
 export type { ExecutedWindow } from '../run-log';
 import type { PipelineReconciliation, Reconciliation } from '../judge/reconcile-pipeline';
+import type { WindowedEvidence } from '../judge/windowed-evidence';
 
 
 /** How an alarm answered the consumer outage. */
@@ -31,6 +32,8 @@ export interface PipelineSummary {
   readonly latencyAlarm?: AlarmOutcome;
   /** The ConsumerStalled alarm: records in, none read (it pages while the outage lasts). */
   readonly stalledAlarm?: AlarmOutcome;
+  /** Windowed pipelines: the windows' reconciliation, the spike, the watermark (../judge/windowed-evidence.ts). */
+  readonly windowed?: WindowedEvidence;
 }
 
 export interface ScenarioSummary {
@@ -68,6 +71,23 @@ export interface ReportData {
 
 const fmtMs = (v: number | undefined): string => (v === undefined ? '–' : `${Math.round(v)} ms`);
 
+const seconds = (ms: number | undefined): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The reconciliation lines of a windowed pipeline: windows, the spike's alert, late and too-late events, the idle shard. */
+export function windowedLines(w: WindowedEvidence): string[] {
+  const s = w.spike;
+  const t = w.tooLate;
+  const lines = [
+    `    windows (${seconds(w.timing.sizeMs)} tumbling, lateness ${seconds(w.timing.latenessMs)}): ${w.windowsClosed} closed, ${w.windowsOpen} still open; counts matched ${w.countsMatched}/${w.windowsJudged}`,
+    `    spike ${s.sku}: ${s.alerts} alert${s.alerts === 1 ? '' : 's'}` +
+      (s.alertCount !== undefined ? ` at count ${s.alertCount} of ${s.finalCount ?? '?'} (threshold ${s.threshold})` : '') +
+      `, ${seconds(s.latencyMs)} after the threshold crossing, ${seconds(s.beforeCloseMs)} before its window closed; other SKUs alerted: ${s.otherAlerts}`,
+    `    late within the lateness ${w.late.counted}/${w.late.put} counted; too late ${t.put}${t.delayed > 0 ? ` (+${t.delayed} put late by the producer)` : ''}: ${t.onResults} on window results, ${t.inDlq} in the DLQ (too-late), EventsTooLate ${t.metric ?? '–'}`,
+  ];
+  if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: ${w.idleShard.windowsClosedWhileIdle} window(s) it held closed while it was idle`);
+  return lines;
+}
+
 /** The plain-text summary printed at the end of `npm start`. */
 export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, text: string) => string = (_ok, t) => t): string {
   const lines: string[] = [];
@@ -90,6 +110,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
         (c.completionUnrecorded > 0 ? ` (${c.completionUnrecorded} applied with completion unrecorded, see note)` : ''),
     );
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);
+    if (p.windowed) lines.push(...windowedLines(p.windowed));
     lines.push(
       `    event-to-action latency p50 ${fmtMs(p.latencyP50)}, p99 ${fmtMs(p.latencyP99)}, worst period p99 ${fmtMs(p.worstPeriodP99)} (objective ${p.latencyObjectiveMs} ms)`,
     );

@@ -4,12 +4,14 @@
  */
 import type { ActionName } from '../../lib/config';
 import { ordersWorkload } from './orders';
+import { returnsWorkload } from './returns';
 import { telemetryWorkload } from './telemetry';
 import type { WorkloadDefinition } from './workload';
 
 export const WORKLOADS: readonly WorkloadDefinition[] = [
   ordersWorkload,
   telemetryWorkload,
+  returnsWorkload,
 ];
 
 /** The workload driving pipelines of `action`, if there is one. */

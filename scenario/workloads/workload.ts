@@ -9,6 +9,7 @@ import type { Random } from '../../client/operations/seeded-random';
 import type { Injection } from '../judge/ledger';
 import type { PipelineJudge } from '../judge/reconcile-pipeline';
 import type { ScenarioClients } from '../aws/clients';
+import type { TimeAxis } from '../aws/cloudwatch';
 
 /**
  * Producer behaviours the scenario injects at a few percent of the events, each switched by `--no-<name>`
@@ -61,9 +62,19 @@ export interface WorkloadStart {
   readonly rates: InjectionRates;
   /** Length of the load (real ms): workloads place their episodes inside it. */
   readonly loadMs: number;
+  /** Valid events per second the load creates (ScenarioOptions.ratePerSecond). */
+  readonly ratePerSecond?: number;
   /** The pipeline's physical names as deployed (suffix included). */
-  readonly names: { readonly stateTableName: string; readonly alertsTopicName: string };
+  readonly names: {
+    readonly stateTableName: string;
+    readonly alertsTopicName: string;
+    readonly functionName?: string;
+    readonly streamName?: string;
+    readonly dlqName?: string;
+  };
   readonly clients: ScenarioClients;
+  /** The CloudWatch API's time axis (for workloads that read the pipeline's metrics). */
+  readonly axis?: TimeAxis;
 }
 
 /** A workload running on one pipeline. */
@@ -84,4 +95,9 @@ export interface WorkloadDefinition {
   /** What one entity check is about, in the report ("orders", "alert"). */
   readonly entityLabel: string;
   start(input: WorkloadStart): Promise<RunningWorkload>;
+  /**
+   * Environment variables the pipeline's function needs on the target for this workload (set over the
+   * template's by the target, e.g. a windowed pipeline on the scenario's time scale). Default none.
+   */
+  functionEnvironment?(pipeline: PipelineConfig): Readonly<Record<string, string>>;
 }

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextSpikeBaseline, spikeThreshold } from '../../lambdas/actions/returns';
-import { spikeSchema, windowsSchema } from '../../lambdas/shared/windows-config';
+import { nextSpikeBaseline } from '../../lambdas/actions/returns';
+import { spikeSchema, spikeThreshold, windowsSchema } from '../../lambdas/shared/windows-config';
 import { pipelineWatermark, type ShardInfo } from '../../lambdas/processor/windows/watermark';
 import { closesAt, isFinal, windowSpec, windowStartsOf } from '../../lambdas/processor/windows/window-math';
 import { EMPTY_AGGREGATE } from '../../lambdas/processor/windows/aggregate';
@@ -74,8 +74,8 @@ const closed = (start: number, count: number): WindowState => ({ key: 'k', start
 
 test('the spike threshold is the larger of the minimum volume and factor × baseline', () => {
   assert.equal(spikeThreshold(spike, undefined), 20);
-  assert.equal(spikeThreshold(spike, { value: 5, lastWindowStart: 0, windows: 3, version: 1 }), 20);
-  assert.equal(spikeThreshold(spike, { value: 10, lastWindowStart: 0, windows: 3, version: 1 }), 30);
+  assert.equal(spikeThreshold(spike, 5), 20);
+  assert.equal(spikeThreshold(spike, 10), 30);
 });
 
 test('the baseline is an exponentially weighted average of closed windows; windows with no returns count as zero', () => {

@@ -9,6 +9,7 @@ import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
 import { SCENARIO_STEPS } from '../../steps';
 import { workloadFor } from '../../workloads';
 import { escapeXml as esc, lineChart, stateTimeline, type Band, type StateRow } from './svg';
+import { windowedSections } from './windows';
 
 /** Each step's window in its own colour (steps/<step>.ts). */
 const windowColor = (label: string): string => SCENARIO_STEPS.find((s) => s.window?.label === label)?.window?.color ?? '#888';
@@ -198,6 +199,7 @@ ${s.caveats.map((c) => `<p class="muted">Note: ${esc(c)}</p>`).join('\n')}
 <h2>Latency</h2>
 ${latencyTable}
 ${charts.join('\n')}
+${windowedSections(data, xMax, bands)}
 <h2>Alarms</h2>
 ${stateTimeline('alarm state over the run', alarmRows(data, xMax), xMax, bands)}
 <h2>Details per pipeline</h2>
