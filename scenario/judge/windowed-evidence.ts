@@ -37,7 +37,8 @@ export interface WindowedEvidence {
     /** The spiking SKU's windows in order: count, baseline and threshold in force. */
     readonly windows: readonly { readonly start: number; readonly count: number; readonly closed: boolean; readonly baseline?: number; readonly threshold: number; readonly spiked: boolean }[];
   };
-  readonly idleShard?: { readonly shardId: string; readonly idleFrom: number; readonly windowsClosedWhileIdle: number };
+  /** The shard left idle: how far the watermark went past its own while another shard held it, and the windows it would have held that closed. */
+  readonly idleShard?: { readonly shardId: string; readonly idleFrom: number; readonly watermarkPastIdleMs: number; readonly windowsClosedWhileIdle: number };
   readonly watermarks: readonly { readonly at: number; readonly watermark: number }[];
 }
 

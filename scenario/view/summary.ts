@@ -84,7 +84,7 @@ export function windowedLines(w: WindowedEvidence): string[] {
       `, ${seconds(s.latencyMs)} after the threshold crossing, ${seconds(s.beforeCloseMs)} before its window closed; other SKUs alerted: ${s.otherAlerts}`,
     `    late within the lateness ${w.late.counted}/${w.late.put} counted; too late ${t.put}${t.delayed > 0 ? ` (+${t.delayed} put late by the producer)` : ''}: ${t.onResults} on window results, ${t.inDlq} in the DLQ (too-late), EventsTooLate ${t.metric ?? '–'}`,
   ];
-  if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: ${w.idleShard.windowsClosedWhileIdle} window(s) it held closed while it was idle`);
+  if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed`);
   return lines;
 }
 

@@ -105,6 +105,27 @@ export function justifiedTooLate(facts: ReturnsPlanFacts, observed: Pick<Returns
   return justified;
 }
 
+/**
+ * What shows that the idle shard stopped holding the watermark back: samples where the pipeline watermark
+ * was past the idle shard's own (its last event time minus the out-of-order bound) and not the no-traffic
+ * rule's (now minus the idle timeout and the bound), so another shard held it; and the windows the idle
+ * shard would have held open that had closed by the last such sample.
+ */
+export function idleShardEvidence(idle: NonNullable<ReturnsPlanFacts['idleShard']>, timing: WindowTiming, observed: Pick<ReturnsObservations, 'watermarks' | 'results'>) {
+  const own = idle.lastEventTime - timing.outOfOrderMs;
+  const clockRule = (at: number): number => at - timing.idleMs - timing.outOfOrderMs;
+  const held = observed.watermarks.filter((m) => m.watermark > own && Math.abs(m.watermark - clockRule(m.at)) > 3000);
+  const last = held.at(-1);
+  return {
+    shardId: idle.shardId,
+    idleFrom: idle.lastEventTime,
+    watermarkPastIdleMs: last ? Math.max(...held.map((m) => m.watermark)) - own : 0,
+    windowsClosedWhileIdle: last
+      ? observed.results.filter((r) => r.closedAt !== undefined && r.closedAt <= last.at && r.end + timing.latenessMs > own).length
+      : 0,
+  };
+}
+
 function expectedWindows(facts: ReturnsPlanFacts, distinct: readonly DistinctEvent[], tooLate: ReadonlySet<string>): Map<string, Expected & { key: string; start: number }> {
   const expected = new Map<string, Expected & { key: string; start: number }>();
   for (const d of [...distinct].sort((a, b) => a.first.sendIndex - b.first.sendIndex)) {
@@ -134,6 +155,7 @@ function judgeReturns(facts: ReturnsPlanFacts, observed: ReturnsObservations, di
   const lastPutAt = Math.max(0, ...distinct.map((d) => d.first.sentAt));
   let waitUntil: number | undefined;
   let windowsClosed = 0;
+  let windowsOpen = 0;
   let countsMatched = 0;
 
   const cells = [...new Set([...expected.keys(), ...results.keys(), ...open.keys()])];
@@ -151,6 +173,7 @@ function judgeReturns(facts: ReturnsPlanFacts, observed: ReturnsObservations, di
     if (result && result.closedAt === undefined && !running && counted === 0) {
       // Only too-late events in a window that never had an on-time one: nothing to close, the result counts them.
       const ok = result.tooLate === tooLate;
+      if (ok) countsMatched += 1;
       checks.push({ entity, expected: expectedText, observed: `no window opened, ${result.tooLate} too late on its result`, ok });
       continue;
     }
@@ -164,6 +187,7 @@ function judgeReturns(facts: ReturnsPlanFacts, observed: ReturnsObservations, di
     }
     // Not closed yet: its running count must already be right; it may stay open only as long as the watermark rule allows.
     const runningCount = running?.count ?? 0;
+    windowsOpen += 1;
     const deadline = latestCloseAt(end, lastPutAt, facts);
     const late = observed.now > deadline;
     if (!late) waitUntil = Math.max(waitUntil ?? 0, deadline);
@@ -256,17 +280,10 @@ function judgeReturns(facts: ReturnsPlanFacts, observed: ReturnsObservations, di
 
   const lateCounted = [...facts.lateIds].filter((id) => putIds.has(id) && !observed.tooLateInDlq.has(id)).length;
   const idle = facts.idleShard;
-  const idleEvidence = idle
-    ? {
-        shardId: idle.shardId,
-        idleFrom: idle.lastEventTime,
-        // Windows the idle shard's last event would have held open: closed only because it stopped holding the watermark.
-        windowsClosedWhileIdle: observed.results.filter(
-          (r) => r.closedAt !== undefined && r.closedAt < idle.idleUntil && r.end + facts.timing.latenessMs > idle.lastEventTime - facts.timing.outOfOrderMs,
-        ).length,
-      }
-    : undefined;
-  if (idle && idleEvidence?.windowsClosedWhileIdle === 0) caveats.push(`shard ${idle.shardId} was idle from ${new Date(idle.lastEventTime).toISOString()}, but no window waiting for it closed before the load ended (the run is too short to show it)`);
+  const idleEvidence = idle ? idleShardEvidence(idle, facts.timing, observed) : undefined;
+  if (idle && idleEvidence?.windowsClosedWhileIdle === 0) {
+    caveats.push(`shard ${idle.shardId} was idle from ${new Date(idle.lastEventTime).toISOString()}, but the watermark never passed it while another shard held it (the run is too short to show it)`);
+  }
 
   const spikeWindows = [...expected.values(), ...observed.results.map((r) => ({ key: r.key, start: r.start }))]
     .filter((w) => w.key === facts.spikeSku)
@@ -274,7 +291,7 @@ function judgeReturns(facts: ReturnsPlanFacts, observed: ReturnsObservations, di
   const evidence: WindowedEvidence = {
     timing: facts.timing,
     windowsClosed,
-    windowsOpen: cells.length - windowsClosed,
+    windowsOpen,
     countsMatched,
     windowsJudged: cells.length,
     late: { put: [...facts.lateIds].filter((id) => putIds.has(id)).length, counted: lateCounted },

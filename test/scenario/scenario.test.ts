@@ -1,8 +1,8 @@
 /**
- * A short run of the `npm start` scenario on the embedded local target: both pipelines, producer
- * duplicates, out-of-order and late events, poison records, a consumer outage and a DynamoDB outage.
- * The reconciliation must hold event by event, and the latency alarm must fire because of the
- * consumer outage and clear after it.
+ * A short run of the `npm start` scenario on the embedded local target: the three pipelines, producer
+ * duplicates, out-of-order and late events, poison records, a consumer outage and a DynamoDB outage,
+ * the returns spike with late and too-late returns. The reconciliation must hold event by event and
+ * window by window, and the latency alarm must fire because of the consumer outage and clear after it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { emulatorEndpointsFromEnv, startLocalAws, type LocalAwsInstance } from '../../local';
-import { DEFAULT_OPTIONS, runScenario, type ScenarioOptions, type ScenarioResult } from '../../scenario';
+import { DEFAULT_OPTIONS, functionEnvironmentFor, planScenario, runScenario, type ScenarioOptions, type ScenarioResult } from '../../scenario';
 
 const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,
@@ -31,7 +31,14 @@ let result: ScenarioResult;
 const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
 
 before(async () => {
-  localAws = await startLocalAws({ stackName: loadConfig().stackName, timeScale: OPTIONS.timeScale, emulators: emulatorEndpointsFromEnv(), verbose: false, resourceNameSuffix });
+  localAws = await startLocalAws({
+    stackName: loadConfig().stackName,
+    timeScale: OPTIONS.timeScale,
+    emulators: emulatorEndpointsFromEnv(),
+    verbose: false,
+    resourceNameSuffix,
+    functionEnvironment: functionEnvironmentFor(planScenario(OPTIONS), resourceNameSuffix),
+  });
   Object.assign(process.env, localAws.env);
   const target = localAws;
   result = await runScenario(OPTIONS, { setFault: (service, mode) => target.setFault(service, mode), resourceNameSuffix }, { live: false, reportDir, log: () => undefined });
@@ -63,7 +70,7 @@ describe('npm start scenario, short run', () => {
       assert.equal(p.counts.appliedTwice, 0, `${p.pipeline} applied events twice`);
       assert.equal(p.counts.appliedOnce + p.counts.staleAcknowledged, p.counts.events, `${p.pipeline}: not every event accounted for`);
     }
-    assert.equal(result.reconciliation?.pipelines.length, 2);
+    assert.equal(result.reconciliation?.pipelines.length, 3);
     assert.equal(result.summary.ok, true);
   });
 
@@ -78,6 +85,19 @@ describe('npm start scenario, short run', () => {
     const telemetry = result.reconciliation?.pipelines.find((p) => p.pipeline === 'telemetry');
     assert.equal(telemetry?.counts.alertsExpected, 3);
     assert.equal(telemetry?.counts.alertsReceived, 3);
+  });
+
+  it('counted every returns window exactly, alerted the spike once during its window, accounted for every too-late return', () => {
+    const returns = result.reconciliation?.pipelines.find((p) => p.pipeline === 'returns');
+    const w = returns?.windowed;
+    assert.ok(w, 'the returns pipeline reports its windows');
+    assert.ok(w.windowsClosed > 0 && w.countsMatched === w.windowsJudged, `${w.countsMatched}/${w.windowsJudged} windows matched`);
+    assert.equal(w.spike.alerts, 1);
+    assert.equal(w.spike.otherAlerts, 0);
+    assert.ok(w.spike.alertCount !== undefined && w.spike.finalCount !== undefined && w.spike.alertCount < w.spike.finalCount, 'the alert came mid-window');
+    assert.ok(w.tooLate.put > 0, 'too-late returns were put');
+    assert.equal(w.tooLate.inDlq, w.tooLate.put + w.tooLate.delayed);
+    assert.equal(w.tooLate.metric, w.tooLate.put + w.tooLate.delayed);
   });
 
   it('put every poison record in its DLQ with the right reason', () => {

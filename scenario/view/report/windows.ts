@@ -17,9 +17,9 @@ function steps(windows: readonly { start: number; value: number | undefined }[],
 function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (at: number) => number, bands: readonly Band[]): string {
   const s = w.spike;
   const size = w.timing.sizeMs;
-  const spikeBand: Band = { label: 'spike window', color: '#d1383d', start: toX(s.windowStart), end: toX(s.windowStart + size) };
+  const spikeBand: Band = { label: 'spike', color: '#d1383d', start: toX(s.windowStart), end: toX(s.windowStart + size) };
   return lineChart({
-    title: `${pipeline}: ${s.sku}, returns per ${size / 1000} s window against its baseline and threshold`,
+    title: `${pipeline}: returns of ${s.sku} per ${size / 1000} s window`,
     yLabel: 'returns per window',
     xMax,
     bands: [...bands, spikeBand],
@@ -33,10 +33,10 @@ function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (a
 }
 
 function watermarkChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (at: number) => number, bands: readonly Band[]): string {
-  const idle: Band[] = w.idleShard ? [{ label: `${w.idleShard.shardId} idle`, color: '#7b3fbf', start: toX(w.idleShard.idleFrom), end: xMax }] : [];
+  const idle: Band[] = w.idleShard ? [{ label: 'a shard idle', color: '#5a7fa8', start: toX(w.idleShard.idleFrom), end: xMax }] : [];
   const samples = w.watermarks.filter((m) => toX(m.at) >= 0);
   return lineChart({
-    title: `${pipeline}: the pipeline watermark (event time, s into the load) against the wall clock`,
+    title: `${pipeline}: pipeline watermark (event time)`,
     yLabel: 'event time (s)',
     xMax,
     bands: [...bands, ...idle],
@@ -65,7 +65,7 @@ export function windowedSections(data: ReportData, xMax: number, bands: readonly
         (s.alertCount !== undefined ? ` at count ${s.alertCount} of ${s.finalCount ?? '?'} (threshold ${s.threshold})` : '') +
         `, ${seconds(s.latencyMs)} after the threshold crossing, ${seconds(s.beforeCloseMs)} before its window closed; other SKUs alerted: ${s.otherAlerts}. ` +
         `Late within the lateness: ${w.late.counted}/${w.late.put} counted. Too late: ${t.put} put${t.delayed > 0 ? ` (+${t.delayed} put late by the producer)` : ''}, ${t.onResults} on window results, ${t.inDlq} in the DLQ, EventsTooLate ${t.metric ?? '–'}.` +
-        (w.idleShard ? ` Idle shard <code>${esc(w.idleShard.shardId)}</code>: ${w.idleShard.windowsClosedWhileIdle} window(s) it held closed while it was idle.` : '') +
+        (w.idleShard ? ` Idle shard <code>${esc(w.idleShard.shardId)}</code>: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed.` : '') +
         '</p>',
     );
     parts.push(spikeChart(p.pipeline, w, xMax, toX, bands));
