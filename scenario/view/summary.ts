@@ -82,7 +82,7 @@ export function windowedLines(w: WindowedEvidence): string[] {
     `    spike ${s.sku}: ${s.alerts} alert${s.alerts === 1 ? '' : 's'}` +
       (s.alertCount !== undefined ? ` at count ${s.alertCount} of ${s.finalCount ?? '?'} (threshold ${s.threshold})` : '') +
       `, ${seconds(s.latencyMs)} after the threshold crossing, ${seconds(s.beforeCloseMs)} before its window closed; other SKUs alerted: ${s.otherAlerts}`,
-    `    late within the lateness ${w.late.counted}/${w.late.put} counted; too late ${t.put}${t.delayed > 0 ? ` (+${t.delayed} put late by the producer)` : ''}: ${t.onResults} on window results, ${t.inDlq} in the DLQ (too-late), EventsTooLate ${t.metric ?? '–'}`,
+    `    late within the lateness ${w.late.counted}/${w.late.put} counted; too late ${t.put}${t.delayed > 0 ? ` (+${t.delayed} arrived after the watermark)` : ''}: ${t.onResults} on window results, ${t.inDlq} in the DLQ (too-late), EventsTooLate ${t.metric ?? '–'}`,
   ];
   if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed`);
   return lines;

@@ -14,7 +14,8 @@ function steps(windows: readonly { start: number; value: number | undefined }[],
   return windows.flatMap((w) => (w.value === undefined ? [] : [{ x: toX(w.start), y: w.value }, { x: toX(w.start + sizeMs), y: w.value }]));
 }
 
-function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (at: number) => number, bands: readonly Band[]): string {
+/** Only the spike's window is shaded here: the steps' windows are on the watermark chart below. */
+function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (at: number) => number): string {
   const s = w.spike;
   const size = w.timing.sizeMs;
   const spikeBand: Band = { label: 'spike', color: '#d1383d', start: toX(s.windowStart), end: toX(s.windowStart + size) };
@@ -22,7 +23,7 @@ function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (a
     title: `${pipeline}: returns of ${s.sku} per ${size / 1000} s window`,
     yLabel: 'returns per window',
     xMax,
-    bands: [...bands, spikeBand],
+    bands: [spikeBand],
     height: 240,
     lines: [
       { label: 'count', color: '#2f6fde', points: steps(s.windows.map((x) => ({ start: x.start, value: x.count })), size, toX), maxGap: size / 1000 + 0.01 },
@@ -33,7 +34,7 @@ function spikeChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (a
 }
 
 function watermarkChart(pipeline: string, w: WindowedEvidence, xMax: number, toX: (at: number) => number, bands: readonly Band[]): string {
-  const idle: Band[] = w.idleShard ? [{ label: 'a shard idle', color: '#5a7fa8', start: toX(w.idleShard.idleFrom), end: xMax }] : [];
+  const idle: Band[] = w.idleShard ? [{ label: 'idle shard', color: '#5a7fa8', start: toX(w.idleShard.idleFrom), end: xMax }] : [];
   const samples = w.watermarks.filter((m) => toX(m.at) >= 0);
   return lineChart({
     title: `${pipeline}: pipeline watermark (event time)`,
@@ -64,11 +65,11 @@ export function windowedSections(data: ReportData, xMax: number, bands: readonly
         `Spike on <code>${esc(s.sku)}</code>: ${s.alerts} alert${s.alerts === 1 ? '' : 's'}` +
         (s.alertCount !== undefined ? ` at count ${s.alertCount} of ${s.finalCount ?? '?'} (threshold ${s.threshold})` : '') +
         `, ${seconds(s.latencyMs)} after the threshold crossing, ${seconds(s.beforeCloseMs)} before its window closed; other SKUs alerted: ${s.otherAlerts}. ` +
-        `Late within the lateness: ${w.late.counted}/${w.late.put} counted. Too late: ${t.put} put${t.delayed > 0 ? ` (+${t.delayed} put late by the producer)` : ''}, ${t.onResults} on window results, ${t.inDlq} in the DLQ, EventsTooLate ${t.metric ?? '–'}.` +
+        `Late within the lateness: ${w.late.counted}/${w.late.put} counted. Too late: ${t.put} put${t.delayed > 0 ? ` (+${t.delayed} arrived after the watermark)` : ''}, ${t.onResults} on window results, ${t.inDlq} in the DLQ, EventsTooLate ${t.metric ?? '–'}.` +
         (w.idleShard ? ` Idle shard <code>${esc(w.idleShard.shardId)}</code>: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed.` : '') +
         '</p>',
     );
-    parts.push(spikeChart(p.pipeline, w, xMax, toX, bands));
+    parts.push(spikeChart(p.pipeline, w, xMax, toX));
     parts.push(watermarkChart(p.pipeline, w, xMax, toX, bands));
   }
   return parts.join('\n');
