@@ -97,6 +97,8 @@ async function startTarget(plan: ScenarioPlan, json: boolean): Promise<LocalAws>
     verbose: !json,
     // The workloads' settings over the template's (the returns pipeline's windows on the scenario's scale).
     functionEnvironment: functionEnvironmentFor(plan),
+    // The closers' rate(1 minute) fires every second here: a slow run must not pile up behind itself.
+    skipScheduledWhileBusy: true,
   });
   say(`  ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return localAws;

@@ -87,6 +87,12 @@ export interface LocalAwsOptions {
    * `npm start` scenario runs windowed pipelines on its time scale). Default none: the template's.
    */
   readonly functionEnvironment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Skip a schedule's occurrence while its previous invocation of the same target still runs (see
+   * local/scheduler/scheduler.ts: on a scaled time axis, slow runs would otherwise pile up). Default false:
+   * every occurrence invokes, as on AWS.
+   */
+  readonly skipScheduledWhileBusy?: boolean;
 }
 
 /** Services whose connections the fault injector can break, for outage drills. */

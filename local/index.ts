@@ -181,7 +181,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     runtime = lambdaRuntime;
     cleanups.push(() => lambdaRuntime.stop());
 
-    const schedules = new LocalScheduler({ schedules: deployed.schedules, invoker, clock, account: LOCAL_ACCOUNT, region: LOCAL_REGION, log: say });
+    const schedules = new LocalScheduler({ schedules: deployed.schedules, invoker, clock, account: LOCAL_ACCOUNT, region: LOCAL_REGION, log: say, skipWhileBusy: options.skipScheduledWhileBusy ?? false });
     schedules.start();
     cleanups.push(() => schedules.stop());
 

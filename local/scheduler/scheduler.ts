@@ -15,11 +15,12 @@
  * busy past the next one) is skipped, the latest one fired. `stop()` clears every timer and waits for
  * the invocations in flight.
  *
- * Overlap: an occurrence whose previous invocation of the same target is still running is skipped (the
- * first skip per schedule is logged, every skip counted in `skippedWhileBusy`). On AWS a run lasts its
- * real time against a real period; on a scaled axis a `rate(1 minute)` fires every second, and a run
- * slower than that (a loaded machine) would otherwise pile invocations into the function's few local
- * containers and starve its event source mapping, which AWS's concurrency never would.
+ * Overlap (`skipWhileBusy`, off by default): an occurrence whose previous invocation of the same target
+ * is still running is skipped (the first skip per schedule is logged, every skip counted in
+ * `skippedWhileBusy`). On AWS a run lasts its real time against a real period; on a scaled axis a
+ * `rate(1 minute)` fires every second, and a run slower than that (a loaded machine) would pile
+ * invocations into the function's few local containers and starve its event source mapping, which AWS's
+ * concurrency never would. `npm start` turns it on.
  */
 import type { FunctionInvoker } from '../contracts';
 import type { ScheduleModel } from '../deploy/model';
@@ -43,6 +44,8 @@ export interface LocalSchedulerOptions {
   readonly wallClock?: () => number;
   /** Default: stderr. */
   readonly log?: (line: string) => void;
+  /** Skip an occurrence while the previous invocation of the same target still runs. Default false (AWS: every occurrence invokes). */
+  readonly skipWhileBusy?: boolean;
 }
 
 /** One invocation of one target, as it went. */
@@ -199,7 +202,7 @@ export class LocalScheduler {
 
   private invoke(schedule: ScheduleModel, functionName: string, payload: unknown, occurrence: number): void {
     const busyKey = `${schedule.name}\u0000${functionName}`;
-    if (this.busy.has(busyKey)) {
+    if (this.options.skipWhileBusy && this.busy.has(busyKey)) {
       const skipped = (this.skipped.get(schedule.name) ?? 0) + 1;
       this.skipped.set(schedule.name, skipped);
       if (skipped === 1) this.log(`[scheduler] ${schedule.name} → ${functionName}: still running at the next occurrence; occurrences are skipped while it runs`);

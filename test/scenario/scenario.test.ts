@@ -38,6 +38,7 @@ before(async () => {
     verbose: false,
     resourceNameSuffix,
     functionEnvironment: functionEnvironmentFor(planScenario(OPTIONS), resourceNameSuffix),
+    skipScheduledWhileBusy: true,
   });
   Object.assign(process.env, localAws.env);
   const target = localAws;
