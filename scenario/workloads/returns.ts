@@ -150,6 +150,18 @@ export const returnsWorkload: WorkloadDefinition = {
     const lateIds = new Set<string>();
     /** Window start → SKUs with a counted event in it (too-late events go to windows that had traffic). */
     const skusByWindow = new Map<number, Set<string>>();
+    /** `<sku> <window start>` → counted events put: a baseline SKU is kept far below the minimum volume. */
+    const perWindow = new Map<string, number>();
+    const baselineCap = Math.max(1, Math.floor(spike.minimumVolume / 2));
+    /** A SKU of `from` for an event at `timeMs` whose window stays under the cap (the spiking SKU's too). */
+    const pickSku = (from: readonly string[], timeMs: number): string => {
+      const start = Math.floor(timeMs / S) * S;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const sku = random.pick(from);
+        if ((perWindow.get(`${sku} ${start}`) ?? 0) < baselineCap) return sku;
+      }
+      return from.find((sku) => (perWindow.get(`${sku} ${start}`) ?? 0) < baselineCap) ?? random.pick(from);
+    };
     const watermarks: { at: number; watermark: number }[] = [];
     const alerts: ReceivedSpikeAlert[] = [];
 
@@ -172,6 +184,7 @@ export const returnsWorkload: WorkloadDefinition = {
       const time = Date.parse(send.event.time ?? '');
       const start = Math.floor(time / S) * S;
       skusByWindow.set(start, (skusByWindow.get(start) ?? new Set()).add(sku));
+      perWindow.set(`${sku} ${start}`, (perWindow.get(`${sku} ${start}`) ?? 0) + 1);
       if (shardOf(sku) === idleShard) idleShardLastEvent = Math.max(idleShardLastEvent, time);
       return send;
     };
@@ -199,7 +212,7 @@ export const returnsWorkload: WorkloadDefinition = {
         const active = nowMs >= loadMs * IDLE_FROM ? busySkus : skus;
         const sends: PlannedSend[] = [];
         for (let i = 0; i < count; i++) {
-          const sku = random.pick(active);
+          const sku = pickSku(active, wall);
           if (random.chance(rates.outOfOrder)) {
             sends.push(counted({ atMs: nowMs, event: returned(sku, wall - random.int(1, Math.max(1, timing.outOfOrderMs - 200))), injected: 'out-of-order' }));
           } else if (random.chance(rates.late)) {
@@ -214,7 +227,8 @@ export const returnsWorkload: WorkloadDefinition = {
         if (lateDebt > 0 && intoWindow > timing.outOfOrderMs + 1000) {
           const previousEnd = wall - intoWindow;
           for (; lateDebt > 0; lateDebt--) {
-            const event = returned(random.pick(active), previousEnd - random.int(1, S - 1));
+            const time = previousEnd - random.int(1, S - 1);
+            const event = returned(pickSku(active, time), time);
             lateIds.add(event.id);
             sends.push(counted({ atMs: nowMs, event, injected: 'late' }));
           }
