@@ -346,6 +346,10 @@ function recover(directory: string) {
   for (const { name, index } of names) {
     const path = join(directory, name);
     const bytes = readFileSync(path);
+    if (bytes.length === 0) {
+      unlinkSync(path); // created and never written (a crash right after it was opened): holds nothing
+      continue;
+    }
     const scan = scanSegment(bytes);
     if (scan.problem !== undefined) {
       const savedAs = `${path}.corrupt-${scan.validBytes}`;
