@@ -38,6 +38,7 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   timeScale: 60,
   dynamodbOutageSeconds: 3,
   dynamodbFault: 'refuse',
+  kinesisOutageSeconds: 16,
   seed: 42,
   drainTimeoutSeconds: 90,
   settleTimeoutSeconds: 60,
@@ -50,6 +51,7 @@ export function validateOptions(options: ScenarioOptions, configuredPipelines: r
   if (!(options.durationSeconds >= 5 && options.durationSeconds <= 3600)) problems.push(`--duration must be 5–3600 seconds, got ${options.durationSeconds}`);
   if (!(options.timeScale >= 1 && options.timeScale <= 600)) problems.push(`--time-scale must be 1–600, got ${options.timeScale}`);
   if (!(options.dynamodbOutageSeconds > 0)) problems.push(`--dynamodb-outage-seconds must be positive, got ${options.dynamodbOutageSeconds}`);
+  if (!(options.kinesisOutageSeconds > 0)) problems.push(`--kinesis-outage-seconds must be positive, got ${options.kinesisOutageSeconds}`);
   if (options.consumerOutageSeconds !== undefined && !(options.consumerOutageSeconds > 0)) {
     problems.push(`--consumer-outage-seconds must be positive, got ${options.consumerOutageSeconds}`);
   }

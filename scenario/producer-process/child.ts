@@ -67,6 +67,11 @@ async function main(): Promise<void> {
   });
 }
 
+// Ctrl-C in a terminal reaches the whole process group: the parent decides when this process ends.
+process.on('SIGINT', () => undefined);
+// The scenario (or test) that drives this process is gone: stop; the spool keeps what was not delivered.
+process.on('disconnect', () => process.exit(0));
+
 main().catch((error: unknown) => {
   tell({ type: 'closed', error: `could not start: ${String(error)}` });
   process.exitCode = 1;

@@ -7,6 +7,8 @@
  * re-sends what send() never confirmed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CloudEvent } from '../../lambdas/shared/envelope';
@@ -20,6 +22,13 @@ const TSX = ['--import', pathToFileURL(require.resolve('tsx')).href];
 export interface ProducerProcessOptions extends ChildProducerOptions {
   /** The child's environment (its AWS endpoints). Default: this process's. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Delete the spool directory when close() stopped the child cleanly. Default false. */
+  readonly removeSpoolOnClose?: boolean;
+}
+
+/** A producer process on a spool of its own in a new temporary directory, removed by close(). */
+export function startTemporarySpooledProducer(streamName: string, options: Partial<ProducerProcessOptions> = {}): Promise<ProducerProcess> {
+  return ProducerProcess.start({ streamName, spoolDirectory: mkdtempSync(join(tmpdir(), 'scenario-spool-')), removeSpoolOnClose: true, ...options });
 }
 
 /** What happened across the children of one producer. */
@@ -31,6 +40,10 @@ export interface ProducerProcessCounters {
   readonly resentUnconfirmed: number;
   /** Outcomes reported a second time for an event already settled (sent again after a restart: a duplicate the processor skips). */
   readonly duplicateDeliveries: number;
+  /** Events handed to the children (each spooled before it was sent). */
+  readonly handedOver: number;
+  /** The most events the spool held unacknowledged at once (sampled with the child's metrics). */
+  readonly peakSpooled: number;
   readonly corruption: readonly SpoolCorruption[];
 }
 
@@ -59,6 +72,7 @@ export class ProducerProcess {
   private readonly dead: ProducerMetrics[] = [];
   private counters = { crashes: 0, recoveredOnRestart: 0, resentUnconfirmed: 0, duplicateDeliveries: 0 };
   private readonly corruption: SpoolCorruption[] = [];
+  private peakSpooled = 0;
   private waiters: Array<{ type: FromChild['type']; resolve: (m: FromChild) => void }> = [];
 
   private constructor(private readonly options: ProducerProcessOptions) {}
@@ -112,6 +126,7 @@ export class ProducerProcess {
     await generation.exited;
     if (generation.metrics) this.dead.push(generation.metrics);
     this.current = undefined;
+    if (this.options.removeSpoolOnClose && this.pending.size === 0) rmSync(this.options.spoolDirectory, { recursive: true, force: true });
   }
 
   /** The children's metrics: counters summed over every child, gauges of the running one. */
@@ -123,7 +138,7 @@ export class ProducerProcess {
   }
 
   get processCounters(): ProducerProcessCounters {
-    return { ...this.counters, corruption: [...this.corruption] };
+    return { ...this.counters, handedOver: this.nextN, peakSpooled: this.peakSpooled, corruption: [...this.corruption] };
   }
 
   /** The running child's pid (undefined between a crash and a restart). */
@@ -132,7 +147,7 @@ export class ProducerProcess {
   }
 
   private spawn(): Promise<void> {
-    const { env, ...childOptions } = this.options;
+    const { env, removeSpoolOnClose: _remove, ...childOptions } = this.options;
     const child = fork(CHILD, [JSON.stringify(childOptions)], { execArgv: TSX, env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const generation: Generation = { child, ready: false, stderr: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
     child.stderr?.on('data', (chunk: Buffer) => (generation.stderr = (generation.stderr + chunk.toString()).slice(-2000)));
@@ -179,6 +194,7 @@ export class ProducerProcess {
       }
       case 'metrics':
         generation.metrics = message.metrics;
+        this.peakSpooled = Math.max(this.peakSpooled, message.metrics.spooled);
         break;
       default:
         break;

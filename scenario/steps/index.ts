@@ -4,12 +4,14 @@
  */
 import { consumerOutage } from './consumer-outage';
 import { dynamodbOutage } from './dynamodb-outage';
+import { kinesisOutage } from './kinesis-outage';
 import { poison } from './poison';
 
 export const SCENARIO_STEPS = [
   poison,
   consumerOutage,
   dynamodbOutage,
+  kinesisOutage,
 ] as const;
 
 export type StepName = (typeof SCENARIO_STEPS)[number]['name'];

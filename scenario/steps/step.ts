@@ -25,6 +25,8 @@ export interface StepTuning {
   readonly dynamodbOutageSeconds: number;
   /** How the DynamoDB outage breaks connections. */
   readonly dynamodbFault: Exclude<FaultMode, 'none'>;
+  /** Real seconds Kinesis' connections are broken (refused, then stalled). */
+  readonly kinesisOutageSeconds: number;
 }
 
 /** Where a windowed step may go: the timeline's cursor (after the windows placed before it). */

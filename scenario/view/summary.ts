@@ -7,6 +7,7 @@ import type { ExecutedWindow } from '../run-log';
 
 export type { ExecutedWindow } from '../run-log';
 import type { PipelineReconciliation, Reconciliation } from '../judge/reconcile-pipeline';
+import { producerLines, type ProducerSummary } from './producer-summary';
 
 
 /** How an alarm answered the consumer outage. */
@@ -31,6 +32,8 @@ export interface PipelineSummary {
   readonly latencyAlarm?: AlarmOutcome;
   /** The ConsumerStalled alarm: records in, none read (it pages while the outage lasts). */
   readonly stalledAlarm?: AlarmOutcome;
+  /** How its producer ran: mode, counters, event time to acceptance by Kinesis. */
+  readonly producer?: ProducerSummary;
 }
 
 export interface ScenarioSummary {
@@ -93,6 +96,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
     lines.push(
       `    event-to-action latency p50 ${fmtMs(p.latencyP50)}, p99 ${fmtMs(p.latencyP99)}, worst period p99 ${fmtMs(p.worstPeriodP99)} (objective ${p.latencyObjectiveMs} ms)`,
     );
+    if (p.producer) lines.push(...producerLines(p.producer));
     if (p.latencyAlarm) {
       const a = p.latencyAlarm;
       const at = (s: number | undefined): string => (s === undefined ? 'never' : `at ${s.toFixed(1)} s`);

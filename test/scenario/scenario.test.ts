@@ -17,9 +17,11 @@ import { DEFAULT_OPTIONS, runScenario, type ScenarioOptions, type ScenarioResult
 const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,
   ratePerSecond: 30,
-  durationSeconds: 30,
+  // Long enough for the three outages to end before 85% of the load (the planner's rule).
+  durationSeconds: 50,
   consumerOutageSeconds: 10,
   dynamodbOutageSeconds: 2,
+  kinesisOutageSeconds: 15,
   drainTimeoutSeconds: 60,
   settleTimeoutSeconds: 30,
 };
@@ -50,8 +52,23 @@ describe('npm start scenario, short run', () => {
       [
         ['consumer outage', true],
         ['DynamoDB outage', true],
+        ['Kinesis outage', true],
       ],
     );
+  });
+
+  it('rode out the Kinesis outage: the spooled producer process was killed and restarted on its spool, nothing was given up', () => {
+    const [spooled, inMemory] = result.summary.pipelines.map((p) => p.producer);
+    assert.equal(spooled?.mode, 'spool (child process)');
+    assert.equal(spooled?.crashes, 1);
+    assert.ok((spooled?.recoveredOnRestart ?? 0) > 0, 'the killed process left events on its spool, and its successor sent them');
+    assert.equal(inMemory?.mode, 'in memory');
+    for (const p of result.summary.pipelines) {
+      assert.equal(p.producer?.givenUp, 0, `${p.pipeline}: the producer gave events up`);
+      assert.ok((p.producer?.retried ?? 0) > 0, `${p.pipeline}: the producer never had to retry during the outage`);
+      // Events created during the outage waited for Kinesis: their acceptance came seconds after their time.
+      assert.ok((p.producer?.acceptLatencyInOutage?.max ?? 0) > 3000, `${p.pipeline}: the outage does not show in event time → accepted`);
+    }
   });
 
   it('applied every valid event exactly once and lost none, across both outages', () => {

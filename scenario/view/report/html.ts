@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { ReportData } from '../summary';
 import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
 import { SCENARIO_STEPS } from '../../steps';
+import { producerTable } from '../producer-summary';
 import { workloadFor } from '../../workloads';
 import { escapeXml as esc, lineChart, stateTimeline, type Band, type StateRow } from './svg';
 
@@ -195,6 +196,7 @@ ${problems}
 <p>Every event the producer put, matched against the idempotency table, the state table, the alerts topic and the dead-letter queue.</p>
 ${data.reconciliation ? countsTable(data.reconciliation.pipelines, s.completed) : '<p class="muted">Not reconciled (the run stopped before).</p>'}
 ${s.caveats.map((c) => `<p class="muted">Note: ${esc(c)}</p>`).join('\n')}
+${producerTable(s.pipelines)}
 <h2>Latency</h2>
 ${latencyTable}
 ${charts.join('\n')}
