@@ -74,6 +74,8 @@ function countsTable(pipelines: readonly PipelineReconciliation[], completed: bo
     ['older than stored state, kept out', (p) => p.counts.staleAcknowledged, 'none'],
     [unaccounted, (p) => p.counts.lost, completed ? 'zero' : 'none'],
     ['applied twice', (p) => p.counts.appliedTwice, 'zero'],
+    ['entities checked for per-key order, event by event', (p) => p.counts.orderKeysChecked, 'none'],
+    ['events not applied in put order', (p) => p.counts.outOfPutOrder, 'zero'],
     ['still pending', (p) => p.counts.pending, 'zero'],
     ['applied, completion unrecorded (see note)', (p) => p.counts.completionUnrecorded, 'none'],
     ['poison records put', (p) => p.counts.poisonPut, 'none'],
@@ -87,7 +89,7 @@ function countsTable(pipelines: readonly PipelineReconciliation[], completed: bo
     .map(([label, get, rule]) => {
       const cells = pipelines.map((p) => {
         const v = get(p);
-        const cls = rule === 'zero' ? (v === 0 ? 'good' : 'bad') : '';
+        const cls = rule === 'zero' && v !== undefined ? (v === 0 ? 'good' : 'bad') : '';
         return `<td class="${cls}">${v === undefined ? '–' : v}</td>`;
       });
       return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
