@@ -5,11 +5,13 @@
 import { consumerOutage } from './consumer-outage';
 import { dynamodbOutage } from './dynamodb-outage';
 import { poison } from './poison';
+import { reshard } from './reshard';
 
 export const SCENARIO_STEPS = [
   poison,
   consumerOutage,
   dynamodbOutage,
+  reshard,
 ] as const;
 
 export type StepName = (typeof SCENARIO_STEPS)[number]['name'];

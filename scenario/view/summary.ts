@@ -42,6 +42,8 @@ export interface ScenarioSummary {
   readonly runId: string;
   readonly startedAt: string;
   readonly endedAt: string;
+  /** When the load started: the windows are timed from it. */
+  readonly loadStartedAt?: string;
   readonly options: ScenarioOptions;
   readonly windows: readonly ExecutedWindow[];
   readonly pipelines: readonly PipelineSummary[];
@@ -67,6 +69,13 @@ export interface ReportData {
 }
 
 const fmtMs = (v: number | undefined): string => (v === undefined ? '–' : `${Math.round(v)} ms`);
+
+/** A window as the summary lists it: its label, when it started and ended, and what it did. */
+export function windowLine(w: ExecutedWindow, loadStartedAt: string | undefined): string {
+  const origin = loadStartedAt === undefined ? w.startAt : Date.parse(loadStartedAt);
+  const at = (t: number): string => ((t - origin) / 1000).toFixed(1);
+  return `${w.label} ${at(w.startAt)}–${w.endAt === undefined ? '…' : at(w.endAt)} s${w.detail ? `: ${w.detail}` : ''}`;
+}
 
 /** The plain-text summary printed at the end of `npm start`. */
 export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, text: string) => string = (_ok, t) => t): string {
@@ -105,6 +114,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       }
     }
   }
+  if (summary.windows.length > 0) lines.push('', '  windows (seconds into the load):', ...summary.windows.map((w) => `    ${windowLine(w, summary.loadStartedAt)}`));
   if (summary.problems.length > 0) {
     // A partial run's open items are mostly events still in flight: a few examples are enough.
     const shown = summary.completed ? 20 : 5;

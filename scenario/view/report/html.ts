@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ReportData } from '../summary';
+import { windowLine, type ReportData } from '../summary';
 import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
 import { SCENARIO_STEPS } from '../../steps';
 import { workloadFor } from '../../workloads';
@@ -191,7 +191,7 @@ export function renderReport(data: ReportData): string {
 <span class="muted">&nbsp;${esc(s.startedAt)} → ${esc(s.endedAt)}</span></p>
 <p class="muted">${o.ratePerSecond} events/s per pipeline for ${o.durationSeconds} s on ${esc(o.pipelines.join(', '))};
 steps: ${esc(enabledSteps.join(', ') || 'none')}; time scale ${o.timeScale}× (a ${60} s alarm period lasts ${(60 / o.timeScale).toFixed(1)} s); seed ${o.seed}.
-Windows: ${s.windows.map((w) => `${esc(w.label)} ${((w.startAt - data.loadStartedAt) / 1000).toFixed(1)}–${w.endAt ? ((w.endAt - data.loadStartedAt) / 1000).toFixed(1) : '…'} s`).join('; ') || 'none'}.</p>
+Windows: ${s.windows.map((w) => esc(windowLine(w, new Date(data.loadStartedAt).toISOString()))).join('; ') || 'none'}.</p>
 ${problems}
 <h2>Reconciliation</h2>
 <p>Every event the producer put, matched against the idempotency table, the state table, the alerts topic and the dead-letter queue.</p>
