@@ -55,6 +55,7 @@ export function validateOptions(options: ScenarioOptions, configuredPipelines: r
   if (options.consumerOutageSeconds !== undefined && !(options.consumerOutageSeconds > 0)) {
     problems.push(`--consumer-outage-seconds must be positive, got ${options.consumerOutageSeconds}`);
   }
+  if (options.reshardSeconds !== undefined && !(options.reshardSeconds > 0)) problems.push(`--reshard-seconds must be positive, got ${options.reshardSeconds}`);
   if (options.pipelines.length === 0) problems.push('--pipelines must name at least one pipeline');
   for (const name of options.pipelines) {
     if (!configuredPipelines.includes(name)) problems.push(`--pipelines: unknown pipeline "${name}" (configured: ${configuredPipelines.join(', ')})`);

@@ -74,6 +74,7 @@ export async function writeRunReport(input: ReportInput): Promise<ScenarioResult
     runId: stage.runId,
     startedAt: new Date(input.startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
+    loadStartedAt: new Date(loadStartedAt).toISOString(),
     options: input.options,
     windows: input.windows,
     pipelines,

@@ -27,6 +27,8 @@ export interface StepTuning {
   readonly dynamodbFault: Exclude<FaultMode, 'none'>;
   /** Real seconds Kinesis' connections are broken (refused, then stalled). */
   readonly kinesisOutageSeconds: number;
+  /** Real seconds the orders stream stays split before it is merged back. Default: 10% of the load, at least 6 s. */
+  readonly reshardSeconds?: number;
 }
 
 /** Where a windowed step may go: the timeline's cursor (after the windows placed before it). */

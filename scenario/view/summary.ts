@@ -45,6 +45,8 @@ export interface ScenarioSummary {
   readonly runId: string;
   readonly startedAt: string;
   readonly endedAt: string;
+  /** When the load started: the windows are timed from it. */
+  readonly loadStartedAt?: string;
   readonly options: ScenarioOptions;
   readonly windows: readonly ExecutedWindow[];
   readonly pipelines: readonly PipelineSummary[];
@@ -71,6 +73,13 @@ export interface ReportData {
 
 const fmtMs = (v: number | undefined): string => (v === undefined ? '–' : `${Math.round(v)} ms`);
 
+/** A window as the summary lists it: its label, when it started and ended, and what it did. */
+export function windowLine(w: ExecutedWindow, loadStartedAt: string | undefined): string {
+  const origin = loadStartedAt === undefined ? w.startAt : Date.parse(loadStartedAt);
+  const at = (t: number): string => ((t - origin) / 1000).toFixed(1);
+  return `${w.label} ${at(w.startAt)}–${w.endAt === undefined ? '…' : at(w.endAt)} s${w.detail ? `: ${w.detail}` : ''}`;
+}
+
 /** The plain-text summary printed at the end of `npm start`. */
 export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, text: string) => string = (_ok, t) => t): string {
   const lines: string[] = [];
@@ -92,6 +101,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}, batches given up ${c.batchesGivenUp}` +
         (c.completionUnrecorded > 0 ? ` (${c.completionUnrecorded} applied with completion unrecorded, see note)` : ''),
     );
+    if (c.orderKeysChecked !== undefined) lines.push(`    per-key order: ${c.orderKeysChecked} ${p.pipeline} entities checked event by event, ${c.outOfPutOrder ?? 0} event(s) not applied in put order`);
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);
     lines.push(
       `    event-to-action latency p50 ${fmtMs(p.latencyP50)}, p99 ${fmtMs(p.latencyP99)}, worst period p99 ${fmtMs(p.worstPeriodP99)} (objective ${p.latencyObjectiveMs} ms)`,
@@ -108,6 +118,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       }
     }
   }
+  if (summary.windows.length > 0) lines.push('', '  windows (seconds into the load):', ...summary.windows.map((w) => `    ${windowLine(w, summary.loadStartedAt)}`));
   if (summary.problems.length > 0) {
     // A partial run's open items are mostly events still in flight: a few examples are enough.
     const shown = summary.completed ? 20 : 5;

@@ -123,9 +123,19 @@ describe('scenario timeline', () => {
     assert.ok(dynamodbOutage.endMs <= 60_000 * 0.85);
   });
 
+  it('puts the reshard after the DynamoDB outage, with load after the merge, and sizes it by --reshard-seconds', () => {
+    const { dynamodbOutage, reshard } = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]).windows;
+    assert.ok(dynamodbOutage && reshard);
+    assert.ok(reshard.startMs >= dynamodbOutage.endMs);
+    assert.equal(reshard.endMs - reshard.startMs, 6000, 'by default 10% of the load, at least 6 s');
+    assert.ok(reshard.endMs <= 60_000 * 0.85, 'the merged shards take load before the end');
+    const longer = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, reshardSeconds: 9 }, [5000]).windows.reshard;
+    assert.equal(longer && longer.endMs - longer.startMs, 9000);
+  });
+
   it('refuses a duration too short for the enabled outages, and says what to change', () => {
     assert.throws(() => planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10 }, [5000]), /--duration 10s is too short/);
-    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false } }, [5000]);
+    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false, reshard: false } }, [5000]);
     assert.equal(withoutOutages.windows.consumerOutage, undefined);
   });
 });
