@@ -134,8 +134,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: '(^|/)node_modules/' },
-    // Generated and ignored by git: cdk.out and its bundles, the emulators' data, reports.
-    exclude: { path: '(^|/)(node_modules|cdk\\.out|[^/]+\\.out|\\.local-aws|reports)/' },
+    // Generated and ignored by git: cdk.out and its bundles, the emulators' data, reports, the built package (dist).
+    exclude: { path: '(^|/)(node_modules|cdk\\.out|[^/]+\\.out|\\.local-aws|reports|dist)/' },
     // Type-only imports are dependencies too (see above).
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

@@ -3,11 +3,11 @@
  */
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { pipelineResourceNames, stackResourceNames, type PipelinesConfig } from './config';
+import { stackResourceNames, type PipelinesConfig } from './config';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { EventPipeline } from './constructs/event-pipeline';
 import { PipelinesDashboard } from './constructs/pipelines-dashboard';
-import { applyNagSuppressions } from './nag-suppressions';
+import { pipelineProps } from './pipeline-props';
 
 export interface StreamPipelineStackProps extends StackProps {
   /** The validated configuration (`loadConfig()`); its `stackName` names the stack. */
@@ -43,12 +43,7 @@ export class StreamPipelineStack extends Stack {
     for (const pipeline of config.pipelines) {
       pipelines.set(
         pipeline.name,
-        new EventPipeline(this, `Pipeline-${pipeline.name}`, {
-          pipeline,
-          names: pipelineResourceNames(config.stackName, pipeline.name),
-          alarmTopic: this.alarmTopic.topic,
-          handlersDir,
-        }),
+        new EventPipeline(this, `Pipeline-${pipeline.name}`, pipelineProps(pipeline, { stackName: config.stackName, alarmTopic: this.alarmTopic.topic, handlersDir })),
       );
     }
     this.pipelines = pipelines;
@@ -59,7 +54,6 @@ export class StreamPipelineStack extends Stack {
     });
 
     this.addOutputs();
-    applyNagSuppressions(pipelines.values());
   }
 
   private addOutputs(): void {

@@ -102,12 +102,24 @@ export function createProcessor(factory: ActionFactory, overrides: Partial<Proce
   const handler = async (event: KinesisStreamEvent | ScheduledEvent, context: LambdaContext): Promise<KinesisStreamBatchResponse | CloserReport> => {
     if (!runtime) {
       const settings = deps.settings ?? readProcessorSettings();
-      runtime = { settings, action: factory(settings, deps.clients) };
+      runtime = { settings, action: declaredKind(factory(settings, deps.clients), settings) };
     }
     if (isScheduledEvent(event)) return closeWindows(runtime.action, runtime.settings, deps, context);
     return processBatch(event, context, runtime.settings, runtime.action, deps, watermarks);
   };
   return handler as ProcessorHandler;
+}
+
+/**
+ * The stack provisions a pipeline for the kind its configuration declares (an action from the user's own
+ * code: `action: { entry, kind }`); an action of another kind would run without the guarantees its kind
+ * needs, so it does not run at all.
+ */
+function declaredKind(action: Action, settings: ProcessorSettings): Action {
+  if (settings.actionKind !== undefined && settings.actionKind !== action.kind) {
+    throw new SettingsError(`The pipeline declares a ${settings.actionKind} action (${ProcessorEnv.ActionKind}) but its entry's action is ${action.kind}: make the configuration's action.kind and the action's kind agree`);
+  }
+  return action;
 }
 
 /** Completed keys are duplicates; a key claimed by another record's live lease fails (retryable). */

@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
-import { ACTION_NAMES, WINDOWED_ACTIONS } from '../../lambdas/shared/actions';
+import { ACTION_NAMES, CUSTOM_ACTION_KINDS, WINDOWED_ACTIONS } from '../../lambdas/shared/actions';
 import { spikeSchema, windowsSchema } from '../../lambdas/shared/windows-config';
 
 // The built-in action names are a contract with the Lambda code (lambdas/shared/actions.ts); the
 // configuration's readers get them from here too.
-export { ACTION_NAMES, WINDOWED_ACTIONS, type ActionName } from '../../lambdas/shared/actions';
+export { ACTION_NAMES, CUSTOM_ACTION_KINDS, WINDOWED_ACTIONS, type ActionName, type CustomActionKind } from '../../lambdas/shared/actions';
 
 const MAX_RETENTION_HOURS = 8760;
 const MIN_RECORD_AGE_SECONDS = 60;
@@ -117,6 +117,35 @@ const alarmsSchema = z.strictObject({
   evaluationPeriods: z.int().min(1).max(100).default(3),
 });
 
+/** The file types NodejsFunction bundles (esbuild), as it checks them. */
+const ENTRY_FILE = /\.(ts|mts|cts|tsx|js|mjs|cjs|jsx)$/;
+
+/**
+ * An action from the user's own code, beside the built-in names: a Lambda entry of the user's project that
+ * exports `handler = createProcessor(<action factory>)` (`stream-pipeline/processor`), bundled like ours.
+ */
+export const customActionSchema = z.strictObject({
+  /**
+   * The Lambda entry file: absolute, or relative to the directory `cdk synth` runs in (as NodejsFunction's
+   * `entry`). Its dependencies are resolved and locked by the nearest lock file above it.
+   */
+  entry: z.string().regex(ENTRY_FILE, { message: 'must name a TypeScript or JavaScript file (.ts, .mts, .cts, .js, .mjs, .cjs)' }),
+  /**
+   * How the action's effect is made idempotent: `transactional` (state items, exactly once) or `external`
+   * (effects outside DynamoDB, at least once with duplicates suppressed). The processor refuses an action of
+   * another kind.
+   */
+  kind: z.enum(CUSTOM_ACTION_KINDS, { message: `must be one of ${CUSTOM_ACTION_KINDS.join(', ')} (windowed actions are built in only)` }),
+  /** The name the entry exports its handler under. Default `handler`. */
+  handler: z
+    .string()
+    .regex(/^[A-Za-z_$][\w$]*$/, { message: 'must be a JavaScript identifier' })
+    .default('handler'),
+  /** Whether the action keeps state items (the pipeline gets a state table). Default true. */
+  stateTable: z.boolean().default(true),
+});
+export type CustomActionConfig = z.output<typeof customActionSchema>;
+
 export const pipelineSchema = z
   .strictObject({
     /** Lower-case name, used in resource names, metric dimensions and CLI flags. */
@@ -125,8 +154,13 @@ export const pipelineSchema = z
       .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1–31 lower-case letters, digits or dashes, starting with a letter' }),
     /** What the pipeline is for; shown in alarm descriptions and the dashboard. */
     description: z.string().min(1).max(200),
-    /** Which built-in action processes the events (its Lambda entry is `lambdas/handlers/<action>.ts`). */
-    action: z.enum(ACTION_NAMES),
+    /**
+     * What processes the events: a built-in action's name (its Lambda entry is `lambdas/handlers/<action>.ts`),
+     * or an action from the user's own code, `{ entry, kind }`.
+     */
+    action: z.union([z.enum(ACTION_NAMES), customActionSchema], {
+      error: (issue) => (issue.code === 'invalid_union' && typeof issue.input !== 'object' ? `must be one of ${ACTION_NAMES.join(', ')}, or { entry, kind } for an action of your own` : undefined),
+    }),
     /** The Kinesis data stream. */
     stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),
     /** The processor function. */
@@ -177,7 +211,7 @@ export const pipelineSchema = z
     if (p.action !== 'telemetry' && p.telemetry !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['telemetry'], message: 'only applies to the telemetry action' });
     }
-    const windowed = WINDOWED_ACTIONS.includes(p.action);
+    const windowed = typeof p.action === 'string' && WINDOWED_ACTIONS.includes(p.action);
     if (windowed && p.windows === undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `is required for the ${p.action} action` });
     if (!windowed && p.windows !== undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `only applies to windowed actions (${WINDOWED_ACTIONS.join(', ')})` });
     if (p.action === 'returns' && p.spike === undefined) ctx.addIssue({ code: 'custom', path: ['spike'], message: 'is required for the returns action' });
@@ -236,7 +270,7 @@ const NAME_LIMITS = {
  * Deploy-time failures caught at configuration time: a derived name longer than AWS accepts.
  * (Alarm and dashboard names cannot exceed their limits within the stack and pipeline name rules.)
  */
-function physicalNameProblems(stackName: string, pipelineName: string): string[] {
+export function physicalNameProblems(stackName: string, pipelineName: string): string[] {
   const names = pipelineResourceNames(stackName, pipelineName);
   return (Object.keys(NAME_LIMITS) as (keyof typeof NAME_LIMITS)[])
     .filter((key) => names[key].length > NAME_LIMITS[key])
@@ -248,6 +282,10 @@ export type PipelinesConfigInput = z.input<typeof configSchema>;
 /** What every consumer reads (defaults filled in). */
 export type PipelinesConfig = z.output<typeof configSchema>;
 export type PipelineConfig = z.output<typeof pipelineSchema>;
+/** One pipeline as written (defaults optional): what `EventPipelineProps` (lib/constructs) are checked against. */
+export type PipelineConfigInput = z.input<typeof pipelineSchema>;
+/** A pipeline's action: a built-in name, or `{ entry, kind }` for an action from the user's own code. */
+export type PipelineActionInput = PipelineConfigInput['action'];
 
 /** Base of every error the configuration raises (as Powertools' BatchProcessingError for its area). */
 export class ConfigError extends Error {
@@ -272,6 +310,19 @@ export function parseConfig(input: unknown): PipelinesConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
     throw new InvalidConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/**
+ * Validates one pipeline on its own (the `EventPipeline` construct used without a configuration file) and
+ * fills in its defaults; throws InvalidConfigError listing every problem, each as `pipeline(<name>).<field>`.
+ */
+export function parsePipeline(input: PipelineConfigInput): PipelineConfig {
+  const result = pipelineSchema.safeParse(input);
+  if (!result.success) {
+    const name = typeof input.name === 'string' ? input.name : '?';
+    throw new InvalidConfigError(result.error.issues.map((issue) => `pipeline(${name})${issue.path.length ? '.' : ''}${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
 }

@@ -4,7 +4,7 @@
  * (`--pipeline orders:peak=2000,consumer=efo`) and the defaults, so the three never disagree.
  */
 import type { PipelineConfig } from '../config';
-import { processingTime } from './processor-figures';
+import { plannedAs, processingTime } from './processor-figures';
 
 export type ConsumerModeName = 'polling' | 'efo';
 
@@ -98,7 +98,7 @@ export function resolveLoad(pipeline: PipelineConfig, ...overrides: readonly Loa
       duplicateFraction: 0.01,
       poisonFraction: 0,
       hotKeyShare: 0.01,
-      msPerRecord: processingTime(pipeline.action).freshMsPerRecord,
+      msPerRecord: processingTime(plannedAs(pipeline)).freshMsPerRecord,
       breachFraction: 0.01,
     } satisfies Load,
     given,

@@ -10,7 +10,7 @@ import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createKinesisClient } from '../../sdk/clients';
 import { freePort } from './free-port';
-import { TSX_NODE_ARGS } from './managed-process';
+import { ownScriptArgs } from './managed-process';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 
 export type EmulatorName = 'kinesis' | 'dynamodb' | 'fauxqs';
@@ -120,7 +120,7 @@ export async function fauxqsLaunch(): Promise<EmulatorLaunch> {
   const port = await freePort();
   return {
     command: process.execPath,
-    args: [...TSX_NODE_ARGS, join(__dirname, 'fauxqs-server.ts')],
+    args: ownScriptArgs(__dirname, 'fauxqs-server'),
     cwd: join(__dirname, '..', '..'),
     env: { FAUXQS_PORT: String(port), AWS_REGION: LOCAL_REGION },
     port,

@@ -21,7 +21,7 @@ export async function reconcileOnce(stage: Stage, ledger: Ledger, processedByMet
     results.push(
       reconcilePipeline({
         pipeline: p.config.name,
-        action: p.config.action,
+        action: p.workload.action,
         events: ledger.events.filter((e) => e.pipeline === p.config.name),
         poison: ledger.poison.filter((x) => x.pipeline === p.config.name),
         observed,
