@@ -14,6 +14,8 @@ export interface PipelineResourceNames {
   readonly stateTableName: string;
   /** Only the `telemetry` action has an alerts topic. */
   readonly alertsTopicName: string;
+  /** The enhanced fan-out stream consumer the processor's mapping reads through (`eventSource.consumer: efo`). */
+  readonly consumerName: string;
   /** Prefix of every alarm of the pipeline: `<prefix><AlarmKind>` (`alarmName`). */
   readonly alarmNamePrefix: string;
 }
@@ -27,6 +29,7 @@ export function pipelineResourceNames(stackName: string, pipelineName: string): 
     functionName: `${base}-processor`,
     stateTableName: `${base}-state`,
     alertsTopicName: `${base}-alerts`,
+    consumerName: `${base}-processor`,
     alarmNamePrefix: `${base}-`,
   };
 }

@@ -4,7 +4,7 @@
  * Every figure says where it comes from: a measurement (README "Benchmark: processor vs Powertools",
  * run 2026-11-25 17:23), the processor's code (lambdas/processor/), or an AWS figure.
  */
-import type { ActionName, PipelineConfig } from '../config';
+import type { ActionName, EventSourceConsumer, PipelineConfig } from '../config';
 
 /** The processor benchmark's medians for one 100-record batch on DynamoDB Local (README "Benchmark"). */
 export const BENCHMARK = {
@@ -180,7 +180,7 @@ export function logBytesPerInvocation(processed: number): number {
 
 /** How a consumer mode delivers records: the latency it adds and how often a batch can start. */
 export interface ConsumerMode {
-  readonly name: 'polling' | 'efo';
+  readonly name: EventSourceConsumer;
   readonly label: string;
   /** Delay from a record's arrival to its delivery, before any batching window (ms). */
   readonly deliveryMs: number;
