@@ -14,7 +14,10 @@ export interface EmulatorEndpoints {
   readonly s3?: string;
 }
 
-/** What one synchronous invocation of a local function returned. */
+/**
+ * What one synchronous invocation of a local function returned. `durationMs` is Lambda's Duration: the
+ * handler's run time as the container measured it (the invoke's transport is not in it).
+ */
 export type InvokeResult =
   | { readonly kind: 'success'; readonly payload: unknown; readonly durationMs: number }
   /** Unhandled exception, timeout or crash of the container: a Lambda "function error". */
