@@ -92,6 +92,8 @@ describe('npm start scenario, short run', () => {
       // Events created during the outage waited for Kinesis: their acceptance came seconds after their time.
       assert.ok((p.producer?.acceptLatencyInOutage?.max ?? 0) > 3000, `${p.pipeline}: the outage does not show in event time → accepted`);
     }
+  });
+
   it('resharded the orders stream under load and kept every order\'s events in put order, event by event', () => {
     const reshard = result.summary.windows.find((w) => w.label === 'reshard');
     // The local deploy gives an on-demand stream 2 shards: split to 4, merged back to 2 (2 + 4 + 2 in its lineage).
