@@ -34,8 +34,11 @@ export const kinesisOutage = defineStep({
   name: 'kinesisOutage',
   skipHelp: 'skip the Kinesis outage (and the producer process crash in it)',
   window: { label: LABEL, color: '#1f8a8a' },
-  place({ cursorMs, tuning }) {
-    const window = { startMs: cursorMs, endMs: cursorMs + tuning.kinesisOutageSeconds * 1000 };
+  place({ cursorMs, latencyObjectiveMs, tuning }) {
+    // A lead-in of one latency objective: the consumers have caught up with the step before, so this
+    // outage's backlog is its own (a backlog that outlives maxRecordAgeSeconds is given up by the mapping).
+    const startMs = cursorMs + latencyObjectiveMs;
+    const window = { startMs, endMs: startMs + tuning.kinesisOutageSeconds * 1000 };
     return { window, nextCursorMs: window.endMs };
   },
   unavailable: ({ target }) => (target.canInjectFaults ? undefined : 'Kinesis outage skipped: this target has no fault injector'),

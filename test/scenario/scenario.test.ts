@@ -18,7 +18,7 @@ const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,
   ratePerSecond: 30,
   // Long enough for the three outages to end before 85% of the load (the planner's rule).
-  durationSeconds: 50,
+  durationSeconds: 60,
   consumerOutageSeconds: 10,
   dynamodbOutageSeconds: 2,
   kinesisOutageSeconds: 15,
@@ -63,9 +63,9 @@ describe('npm start scenario, short run', () => {
     assert.equal(spooled?.crashes, 1);
     assert.ok((spooled?.recoveredOnRestart ?? 0) > 0, 'the killed process left events on its spool, and its successor sent them');
     assert.equal(inMemory?.mode, 'in memory');
+    assert.ok((inMemory?.retried ?? 0) > 0, 'the in-memory producer retried through the outage');
     for (const p of result.summary.pipelines) {
       assert.equal(p.producer?.givenUp, 0, `${p.pipeline}: the producer gave events up`);
-      assert.ok((p.producer?.retried ?? 0) > 0, `${p.pipeline}: the producer never had to retry during the outage`);
       // Events created during the outage waited for Kinesis: their acceptance came seconds after their time.
       assert.ok((p.producer?.acceptLatencyInOutage?.max ?? 0) > 3000, `${p.pipeline}: the outage does not show in event time → accepted`);
     }
