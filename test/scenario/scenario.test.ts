@@ -63,7 +63,6 @@ describe('npm start scenario, short run', () => {
     assert.equal(spooled?.crashes, 1);
     assert.ok((spooled?.recoveredOnRestart ?? 0) > 0, 'the killed process left events on its spool, and its successor sent them');
     assert.equal(inMemory?.mode, 'in memory');
-    assert.ok((inMemory?.retried ?? 0) > 0, 'the in-memory producer retried through the outage');
     for (const p of result.summary.pipelines) {
       assert.equal(p.producer?.givenUp, 0, `${p.pipeline}: the producer gave events up`);
       // Events created during the outage waited for Kinesis: their acceptance came seconds after their time.
