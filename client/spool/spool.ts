@@ -87,6 +87,7 @@ interface Segment {
 }
 
 interface PendingWrite {
+  readonly seq: number;
   readonly frame: Buffer;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
@@ -107,7 +108,7 @@ export class Spool {
   private readonly policy: FsyncPolicy;
   private readonly segments: Segment[];
   /** Unacknowledged records: seq → its segment and append time (insertion order is append order). */
-  private readonly live = new Map<number, { segment: Segment; appendedAt: number; size: number }>();
+  private readonly live = new Map<number, { segment: Segment; appendedAt: number }>();
   private nextSeq: number;
   private active!: Segment;
   private handle!: FileHandle;
@@ -144,7 +145,7 @@ export class Spool {
       for (const c of state.corruption) options.onCorruption?.(c);
       for (const record of state.recovered) {
         const segment = state.segments.find((s) => s.index === state.segmentOf.get(record.seq))!;
-        spool.live.set(record.seq, { segment, appendedAt: record.appendedAt, size: record.data.byteLength });
+        spool.live.set(record.seq, { segment, appendedAt: record.appendedAt });
       }
       await spool.startSegment();
       spool.reclaim();
@@ -184,11 +185,11 @@ export class Spool {
     await this.waitForRoom(data.byteLength + 64);
     const seq = this.nextSeq++;
     const frame = encodeRecord(seq, appendedAt, partitionKey, data);
-    this.live.set(seq, { segment: this.active, appendedAt, size: frame.length });
+    this.live.set(seq, { segment: this.active, appendedAt });
     this.active.unacknowledged++;
     this.appended++;
     await new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame, resolve, reject });
+      this.queue.push({ seq, frame, resolve, reject });
       this.kick();
     });
     return { seq, appendedAt, partitionKey, data };
@@ -264,7 +265,17 @@ export class Spool {
       if (acks.length > 0) frames.push(encodeAck(acks));
       const bytes = Buffer.concat(frames);
       try {
-        if (this.active.bytes + bytes.length > this.segmentBytes && this.active.bytes > SEGMENT_HEADER.length) await this.startSegment();
+        if (this.active.bytes + bytes.length > this.segmentBytes && this.active.bytes > SEGMENT_HEADER.length) {
+          await this.startSegment();
+          // The batch lands in the new segment: count its records there.
+          for (const w of batch) {
+            const entry = this.live.get(w.seq);
+            if (!entry || entry.segment === this.active) continue;
+            entry.segment.unacknowledged--;
+            entry.segment = this.active;
+            this.active.unacknowledged++;
+          }
+        }
         await this.handle.write(bytes);
         this.active.bytes += bytes.length;
         this.dirty = true;
@@ -273,6 +284,8 @@ export class Spool {
       } catch (error) {
         for (const w of batch) w.reject(error);
       }
+      // A full spool whose records are all acknowledged frees its active segment by starting a new one.
+      if (this.roomWaiters.length > 0 && this.live.size === 0 && this.active.bytes > SEGMENT_HEADER.length) await this.startSegment();
       this.reclaim();
     }
   }
@@ -307,11 +320,6 @@ export class Spool {
       const oldest = this.segments.shift()!;
       unlinkSync(oldest.path);
       freed = true;
-    }
-    // A full spool whose records are all acknowledged frees its active segment by starting a new one.
-    if (!freed && this.roomWaiters.length > 0 && this.live.size === 0 && this.active.bytes > SEGMENT_HEADER.length && !this.closed) {
-      void this.startSegment().then(() => this.reclaim());
-      return;
     }
     if (freed || this.live.size === 0) this.wakeRoomWaiters();
   }

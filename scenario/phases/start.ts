@@ -14,7 +14,7 @@ import { deployedNames, type DrivenPipeline, type Stage } from '../stage';
 import { TargetControl, type ScenarioTarget } from '../target-control';
 import { INJECTIONS, type InjectionRates } from '../workloads/workload';
 import { startTemporarySpooledProducer } from '../producer-process/producer-process';
-import { usesSpooledProducer } from '../steps/kinesis-outage';
+import { SCENARIO_SPOOL_FSYNC, usesSpooledProducer } from '../steps/kinesis-outage';
 
 export interface StartInput {
   readonly plan: ScenarioPlan;
@@ -32,7 +32,7 @@ export async function startRun({ plan, target, runId, clients }: StartInput): Pr
     for (const [i, { config, workload }] of plan.pipelines.entries()) {
       const names = deployedNames(plan.stackName, config.name, suffix);
       const [mappings, dlqUrl] = await Promise.all([mappingsOf(clients.lambda, names.functionName), queueUrlOf(clients.sqs, names.dlqName)]);
-      const spooledProducer = usesSpooledProducer(options.steps, i) ? await startTemporarySpooledProducer(names.streamName, { lingerMs: 10 }) : undefined;
+      const spooledProducer = usesSpooledProducer(options.steps, i) ? await startTemporarySpooledProducer(names.streamName, { lingerMs: 10, fsync: SCENARIO_SPOOL_FSYNC }) : undefined;
       const running = await workload.start({ pipeline: config, runId, random: seededRandom(options.seed * 31 + i), rates, loadMs: plan.timeline.loadMs, names, clients });
       pipelines.push({
         config,

@@ -73,6 +73,7 @@ export class ProducerProcess {
   private counters = { crashes: 0, recoveredOnRestart: 0, resentUnconfirmed: 0, duplicateDeliveries: 0 };
   private readonly corruption: SpoolCorruption[] = [];
   private peakSpooled = 0;
+  private starting: Promise<void> = Promise.resolve();
   private waiters: Array<{ type: FromChild['type']; resolve: (m: FromChild) => void }> = [];
 
   private constructor(private readonly options: ProducerProcessOptions) {}
@@ -105,6 +106,11 @@ export class ProducerProcess {
   /** A new child on the same spool: it sends what the spool holds, then the sends no child confirmed. */
   restart(): Promise<void> {
     return this.spawn();
+  }
+
+  /** Resolves when the latest start (or restart) is done, whether it succeeded or not. */
+  whenStarted(): Promise<void> {
+    return this.starting.catch(() => undefined);
   }
 
   /** Resolves when the child delivered everything handed to it and every outcome arrived. */
@@ -152,7 +158,7 @@ export class ProducerProcess {
     const generation: Generation = { child, ready: false, stderr: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
     child.stderr?.on('data', (chunk: Buffer) => (generation.stderr = (generation.stderr + chunk.toString()).slice(-2000)));
     this.current = generation;
-    return new Promise<void>((resolve, reject) => {
+    this.starting = new Promise<void>((resolve, reject) => {
       child.on('message', (message: FromChild) => {
         this.onMessage(generation, message);
         if (message.type === 'ready') resolve();
@@ -162,6 +168,7 @@ export class ProducerProcess {
         if (!generation.ready) reject(new ScenarioError(`the producer process exited before it was ready: ${generation.stderr.trim().slice(-500)}`));
       });
     });
+    return this.starting;
   }
 
   private onMessage(generation: Generation, message: FromChild): void {

@@ -115,12 +115,15 @@ describe('scenario HTML report', () => {
 
 describe('scenario timeline', () => {
   it('puts the consumer outage first, long enough to breach the latency objective, then the DynamoDB outage', () => {
-    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]);
-    const { consumerOutage, dynamodbOutage } = timeline.windows;
-    assert.ok(consumerOutage && dynamodbOutage);
+    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 75 }, [5000, 3000]);
+    const { consumerOutage, dynamodbOutage, kinesisOutage } = timeline.windows;
+    assert.ok(consumerOutage && dynamodbOutage && kinesisOutage);
     assert.ok(consumerOutage.endMs - consumerOutage.startMs >= 10_000);
     assert.ok(dynamodbOutage.startMs > consumerOutage.endMs);
-    assert.ok(dynamodbOutage.endMs <= 60_000 * 0.85);
+    // The Kinesis outage comes last, one latency objective after the DynamoDB outage, for its configured length.
+    assert.equal(kinesisOutage.startMs, dynamodbOutage.endMs + 5000);
+    assert.equal(kinesisOutage.endMs - kinesisOutage.startMs, DEFAULT_OPTIONS.kinesisOutageSeconds * 1000);
+    assert.ok(kinesisOutage.endMs <= 75_000 * 0.85);
   });
 
   it('puts the reshard after the DynamoDB outage, with load after the merge, and sizes it by --reshard-seconds', () => {
@@ -135,7 +138,7 @@ describe('scenario timeline', () => {
 
   it('refuses a duration too short for the enabled outages, and says what to change', () => {
     assert.throws(() => planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10 }, [5000]), /--duration 10s is too short/);
-    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false, reshard: false } }, [5000]);
+    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false, kinesisOutage: false, reshard: false } }, [5000]);
     assert.equal(withoutOutages.windows.consumerOutage, undefined);
   });
 });

@@ -88,7 +88,6 @@ describe('npm start scenario, short run', () => {
     assert.equal(inMemory?.mode, 'in memory');
     for (const p of result.summary.pipelines) {
       assert.equal(p.producer?.givenUp, 0, `${p.pipeline}: the producer gave events up`);
-      assert.ok((p.producer?.retried ?? 0) > 0, `${p.pipeline}: the producer never had to retry during the outage`);
       // Events created during the outage waited for Kinesis: their acceptance came seconds after their time.
       assert.ok((p.producer?.acceptLatencyInOutage?.max ?? 0) > 3000, `${p.pipeline}: the outage does not show in event time → accepted`);
     }
