@@ -177,10 +177,15 @@ describe('npm start scenario, short run', () => {
       assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM during the consumer outage`);
       // The point of this alarm: it fires while records wait, not after the backlog completes late.
       assert.ok(alarm.firedAt <= outageEndS, `${alarm.alarmName} fired at ${alarm.firedAt} s, after the outage ended at ${outageEndS} s`);
-      const history = result.report.alarmTransitions
-        .filter((t) => t.name === alarm.alarmName)
-        .map((t) => `${((t.at.getTime() - result.report.loadStartedAt) / 1000).toFixed(1)} s ${t.to}`);
-      assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > outageEndS, `${alarm.alarmName} did not return to OK after the outage: ${history.join(', ')}`);
+      const transitions = result.report.alarmTransitions.filter((t) => t.name === alarm.alarmName);
+      const history = transitions.map((t) => `${((t.at.getTime() - result.report.loadStartedAt) / 1000).toFixed(1)} s ${t.to}`);
+      // On a loaded machine the alarm may also flap outside the outage (a 1-second period in which no
+      // poll completed while records arrived counts as stalled): what matters is that it went back to OK
+      // after the mappings were re-enabled, and ended the run OK.
+      assert.ok(
+        transitions.some((t) => t.to === 'OK' && t.at.getTime() > (outage.endAt as number)) && transitions.at(-1)?.to === 'OK',
+        `${alarm.alarmName} did not return to OK after the outage: ${history.join(', ')}`,
+      );
     }
   });
 
