@@ -37,8 +37,10 @@ export const consumerOutage = defineStep({
             atMs: window.endMs,
             closing: true,
             async run(ctx) {
-              await ctx.target.setMappings(true);
+              // The outage ends when the mappings are re-enabled, not when the Lambda API has reported
+              // it (seconds later on a loaded machine, when records may already flow again).
               ctx.windows.end(LABEL);
+              await ctx.target.setMappings(true);
               ctx.log.phase = 'recovering from consumer outage';
               ctx.log.note('consumer outage over: event source mappings re-enabled; the backlog drains from the checkpoint');
             },

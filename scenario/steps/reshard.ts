@@ -12,6 +12,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../sdk/clients';
+import { sleep } from '../phases/sleep';
 import { shardCount, streamShape, updateShardCount, type StreamShape } from '../aws/streams';
 import type { DrivenPipeline } from '../stage';
 import { defineStep, type StepContext } from './step';
@@ -22,6 +23,11 @@ const LABEL = RESHARD_LABEL;
 const RESHARDED_ACTIONS: readonly string[] = ['orders'];
 /** After the merge is asked for, until the merged shards are ACTIVE and the next window may start. */
 const MERGE_MARGIN_MS = 3000;
+/**
+ * The least time the stream stays split before the merge, however late the split completed (a loaded
+ * machine can take seconds to reshard): the children must take load of their own, not only their parents'.
+ */
+const LEAST_SPLIT_MS = 3000;
 
 /** One resharded stream: its shape before, and how it is resharded. */
 interface Resharded {
@@ -45,6 +51,7 @@ export const reshard = defineStep({
     // One run's state, shared by its two actions (which run in order on the step's chain).
     let kinesis: KinesisClient | undefined;
     let resharded: Resharded[] = [];
+    let splitAt = 0;
     const to = async (ctx: StepContext, stream: Resharded, shards: number): Promise<void> => {
       if (stream.before.mode === 'ON_DEMAND') await ctx.target.scaleOnDemandStream(stream.streamName, shards);
       else await updateShardCount(kinesis as KinesisClient, stream.streamName, shards);
@@ -65,6 +72,7 @@ export const reshard = defineStep({
           ctx.log.phase = 'reshard (streams split under load)';
           const startedAt = Date.now();
           await Promise.all(resharded.map((s) => to(ctx, s, s.during)));
+          splitAt = Date.now();
           ctx.windows.describe(LABEL, resharded.map((s) => `${s.pipeline} ${s.before.openShards} → ${s.during} open shards`).join('; '));
           for (const s of resharded) {
             ctx.log.note(`reshard: ${s.pipeline} split from ${s.before.openShards} to ${s.during} open shards in ${Date.now() - startedAt} ms (${how(s)}); children are read once their parents are finished`);
@@ -77,6 +85,7 @@ export const reshard = defineStep({
         async run(ctx) {
           if (resharded.length === 0) return;
           try {
+            await sleep(Math.max(0, splitAt + LEAST_SPLIT_MS - Date.now()));
             const startedAt = Date.now();
             await Promise.all(resharded.map((s) => to(ctx, s, s.before.openShards)));
             const lineage = await Promise.all(resharded.map(async (s) => ({ s, shards: await shardCount(kinesis as KinesisClient, s.streamName) })));

@@ -101,7 +101,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}, batches given up ${c.batchesGivenUp}` +
         (c.completionUnrecorded > 0 ? ` (${c.completionUnrecorded} applied with completion unrecorded, see note)` : ''),
     );
-    if (c.orderKeysChecked !== undefined) lines.push(`    per-key order: ${c.orderKeysChecked} ${p.pipeline} entities checked event by event, ${c.outOfPutOrder ?? 0} event(s) not applied in put order`);
+    if (c.orderKeysChecked !== undefined) lines.push(`    per-key order: ${c.orderKeysChecked} keys checked event by event, ${c.outOfPutOrder ?? 0} event(s) not applied in put order`);
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);
     lines.push(
       `    event-to-action latency p50 ${fmtMs(p.latencyP50)}, p99 ${fmtMs(p.latencyP99)}, worst period p99 ${fmtMs(p.worstPeriodP99)} (objective ${p.latencyObjectiveMs} ms)`,

@@ -1,5 +1,6 @@
 /**
- * Resharding against kinesis-local (SplitShard, MergeShards, UpdateShardCount): the local event source
+ * Resharding against kinesis-local (SplitShard, MergeShards, UpdateShardCount, also 2 → 4 → 2 under load as
+ * `npm start` does): the local event source
  * mapping reads a child shard only after every parent of it is finished, so each key's records arrive in
  * the order they were written across the reshard, every record once (again only where a failing batch
  * was retried, as AWS allows); a parent whose batch keeps failing holds its children back until it
@@ -125,6 +126,50 @@ describe('Kinesis event source mapping: resharding', () => {
       assert.equal(sink.data.filter((d) => d.metricName === 'IteratorAge').length, invoker.calls.length, 'IteratorAge once per invocation, on every shard');
       assert.equal(sink.sum('InvokedEventCount'), written.length);
       assert.equal(sink.sum('PolledEventCount'), written.length, 'each record polled once, from its own shard');
+    } finally {
+      producing = false;
+      await producer;
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
+  it('UpdateShardCount 2 → 4 → 2 under load, as npm start reshards the orders stream: order per key, every record once, each child after its parents', async () => {
+    const stream = await createStream(clients.kinesis, 2);
+    const keys = Array.from({ length: 16 }, (_, i) => `order-${i}`);
+    const counters = new Map<string, number>();
+    const written: string[] = [];
+    const invoker = new FixtureInvoker(() => null, 30);
+    const mapping = testMapping({ stream, invoker, clients, shardSyncIntervalMs: 200 }, { BatchSize: 25 });
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        written.push(...(await putRound(clients.kinesis, stream.name, keys, counters)));
+        await sleep(20);
+      }
+    })();
+    try {
+      await mapping.start();
+      await waitFor('records before the split', () => written.length >= 160);
+      await clients.kinesis.send(new UpdateShardCountCommand({ StreamName: stream.name, TargetShardCount: 4, ScalingType: 'UNIFORM_SCALING' }));
+      await untilActive(clients.kinesis, stream.name);
+      const split = written.length;
+      await waitFor('records while split', () => written.length >= split + 160);
+      await clients.kinesis.send(new UpdateShardCountCommand({ StreamName: stream.name, TargetShardCount: 2, ScalingType: 'UNIFORM_SCALING' }));
+      await untilActive(clients.kinesis, stream.name);
+      const merged = written.length;
+      await waitFor('records after the merge', () => written.length >= merged + 160);
+      producing = false;
+      await producer;
+      await waitFor('every record', () => new Set(invoker.delivered()).size === written.length, 30_000);
+
+      assertOrderPerKey(invoker.delivered(), written);
+      assert.equal(invoker.delivered().length, written.length, 'no record twice');
+      await assertParentsBeforeChildren(clients.kinesis, stream.name, invoker.calls);
+      const shards = await listShards(clients.kinesis, stream.name);
+      assert.equal(shards.length, 8, 'two parents, four children, two merged');
+      for (const shard of shards) assert.ok(invoker.calls.some((c) => c.shardId === shard.ShardId), `${shard.ShardId} was read: every generation took load`);
+      assert.equal(mapping.finishedShardIds.length, 6);
     } finally {
       producing = false;
       await producer;

@@ -189,13 +189,21 @@ describe('npm start scenario, short run', () => {
     for (const p of result.summary.pipelines) {
       const alarm = p.stalledAlarm;
       assert.ok(alarm);
-      assert.ok(alarm.firedAt !== undefined, `${p.pipeline}: ${alarm.alarmName} never went to ALARM during the consumer outage`);
-      // The point of this alarm: it fires while records wait, not after the backlog completes late.
-      assert.ok(alarm.firedAt <= outageEndS, `${alarm.alarmName} fired at ${alarm.firedAt} s, after the outage ended at ${outageEndS} s`);
-      const history = result.report.alarmTransitions
-        .filter((t) => t.name === alarm.alarmName)
-        .map((t) => `${((t.at.getTime() - result.report.loadStartedAt) / 1000).toFixed(1)} s ${t.to}`);
-      assert.ok(alarm.clearedAt !== undefined && alarm.clearedAt > outageEndS, `${alarm.alarmName} did not return to OK after the outage: ${history.join(', ')}`);
+      const transitions = result.report.alarmTransitions.filter((t) => t.name === alarm.alarmName);
+      const history = transitions.map((t) => `${((t.at.getTime() - result.report.loadStartedAt) / 1000).toFixed(1)} s ${t.to}`).join(', ');
+      // On a loaded machine the alarm may also flap outside the outage (a 1-second period in which no
+      // poll completed while records arrived counts as stalled), and may already be in ALARM when the
+      // outage starts. What matters: it was in ALARM at some moment while the mappings were off (it pages
+      // while records wait, not after the backlog completes late), went back to OK after they were
+      // re-enabled, and ended the run OK.
+      const stateAt = (at: number): string | undefined => transitions.filter((t) => t.at.getTime() <= at).at(-1)?.to;
+      const alarmedDuring =
+        stateAt(outage.startAt) === 'ALARM' || transitions.some((t) => t.to === 'ALARM' && t.at.getTime() >= outage.startAt && t.at.getTime() <= (outage.endAt as number));
+      assert.ok(alarmedDuring, `${p.pipeline}: ${alarm.alarmName} was never in ALARM during the consumer outage (until ${outageEndS} s): ${history}`);
+      assert.ok(
+        transitions.some((t) => t.to === 'OK' && t.at.getTime() > (outage.endAt as number)) && transitions.at(-1)?.to === 'OK',
+        `${alarm.alarmName} did not return to OK after the outage: ${history}`,
+      );
     }
   });
 
