@@ -373,3 +373,14 @@ export async function compareWithPowertools(action: ProcessorAction, resources: 
     },
   );
 }
+
+/** Both actions compared on their own tables (the noop comparison with its floor), cleaned up afterwards. */
+export async function compareActions(options: { warmup: number; measured: number }): Promise<Record<ProcessorAction, Result>> {
+  const resources = new BenchResources();
+  try {
+    const noopResult = await compareWithPowertools('noop', resources, { ...options, floor: true });
+    return { noop: noopResult, orders: await compareWithPowertools('orders', resources, { ...options, floor: false }) };
+  } finally {
+    await resources.cleanup();
+  }
+}

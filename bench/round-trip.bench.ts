@@ -10,7 +10,7 @@
  * Prints a table and writes reports/bench-round-trip.json.
  */
 import { atLeast, printGoals, printMachine, printTable, writeReport, type Goal } from './bench-report';
-import { BATCH_SIZE, BenchResources, compareWithPowertools, type ProcessorAction, type Result } from './processor-harness';
+import { BATCH_SIZE, compareActions } from './processor-harness';
 import { startRoundTripProxy } from './round-trip-proxy';
 
 const ROUND_TRIP_MS = Number(process.env.BENCH_ROUND_TRIP_MS ?? 5);
@@ -25,14 +25,10 @@ async function main(): Promise<void> {
   const proxy = await startRoundTripProxy({ target, roundTripMs: ROUND_TRIP_MS });
   // Every client made from here on (both handlers', the floor's) reaches DynamoDB through the proxy.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
-  const resources = new BenchResources();
-  const results: Partial<Record<ProcessorAction, Result>> = {};
+  let results;
   try {
-    for (const action of ['noop', 'orders'] as const) {
-      results[action] = await compareWithPowertools(action, resources, { warmup: WARMUP_BATCHES, measured: MEASURED_BATCHES, floor: action === 'noop' });
-    }
+    results = await compareActions({ warmup: WARMUP_BATCHES, measured: MEASURED_BATCHES });
   } finally {
-    await resources.cleanup();
     await proxy.close();
   }
   const connections = { requests: proxy.requests, clientConnections: proxy.clientConnections, upstreamConnections: proxy.upstreamConnections };
@@ -46,7 +42,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const floor = results.noop!.floor!;
+  const floor = results.noop.floor!;
   rows.push(['noop', 'fresh', 'floor: one bare 100-item conditional TransactWriteItems', (floor.requests / BATCH_SIZE).toFixed(3), floor.medianMs.toFixed(1), `ours ${floor.oursOverFloor.toFixed(2)}x the floor`]);
   printMachine();
   console.log(`Processor vs Powertools with ${ROUND_TRIP_MS} ms added to every DynamoDB request (delaying HTTP proxy, keep-alive), ${BATCH_SIZE}-record batches, median of ${MEASURED_BATCHES}, DynamoDB Local`);
@@ -54,8 +50,8 @@ async function main(): Promise<void> {
   console.log(`Proxy: ${connections.requests} requests over ${connections.clientConnections} client connections and ${connections.upstreamConnections} upstream connections (keep-alive: connections are reused)`);
 
   const goals: Goal[] = [
-    atLeast(`noop fresh: Powertools / ours (time, ${ROUND_TRIP_MS} ms round trip)`, results.noop!.ratio.fresh, GOAL, 'x', 1),
-    atLeast(`orders fresh: Powertools / ours (time, ${ROUND_TRIP_MS} ms round trip)`, results.orders!.ratio.fresh, GOAL, 'x', 1),
+    atLeast(`noop fresh: Powertools / ours (time, ${ROUND_TRIP_MS} ms round trip)`, results.noop.ratio.fresh, GOAL, 'x', 1),
+    atLeast(`orders fresh: Powertools / ours (time, ${ROUND_TRIP_MS} ms round trip)`, results.orders.ratio.fresh, GOAL, 'x', 1),
   ];
   printGoals(goals);
   writeReport('round-trip', { roundTripMs: ROUND_TRIP_MS, batchSize: BATCH_SIZE, measuredBatches: MEASURED_BATCHES, proxy: connections, results }, goals);
