@@ -18,7 +18,7 @@ import { ProcessorEnv } from '../lambdas/shared/environment';
 import { readStackArtifact } from '../local/deploy';
 import { atMost, printGoals, printMachine, printTable, writeReport, type Goal } from './bench-report';
 import { measureModuleInit } from './module-init';
-import { BATCH_SIZE, BenchResources, compareWithPowertools, type ProcessorAction, type Result } from './processor-harness';
+import { BATCH_SIZE, compareActions } from './processor-harness';
 
 const ROOT = resolve(__dirname, '..');
 const WARMUP_BATCHES = 5;
@@ -43,15 +43,7 @@ function shippedBundles(): Record<string, number> {
 
 async function main(): Promise<void> {
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) throw new Error('AWS_ENDPOINT_URL_DYNAMODB is not set: run through `npm run bench` (bench/run.ts starts the emulators)');
-  const resources = new BenchResources();
-  const results: Partial<Record<ProcessorAction, Result>> = {};
-  try {
-    for (const action of ['noop', 'orders'] as const) {
-      results[action] = await compareWithPowertools(action, resources, { warmup: WARMUP_BATCHES, measured: MEASURED_BATCHES, floor: action === 'noop' });
-    }
-  } finally {
-    await resources.cleanup();
-  }
+  const results = await compareActions({ warmup: WARMUP_BATCHES, measured: MEASURED_BATCHES });
 
   const env = { [ProcessorEnv.PipelineName]: 'bench', [ProcessorEnv.IdempotencyTable]: 't', [ProcessorEnv.DeadLetterQueueUrl]: 'http://127.0.0.1:9/q' };
   const bundles = await measureModuleInit({ 'ours noop': 'lambdas/handlers/noop.ts', 'ours orders': 'lambdas/handlers/orders.ts', powertools: 'bench/baseline/powertools-handler.ts' }, 'powertools', env, INIT_RUNS);
@@ -66,7 +58,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const noopResult = results.noop!;
+  const noopResult = results.noop;
   const floor = noopResult.floor!;
   rows.push(['noop', 'fresh', 'floor: one bare 100-item conditional TransactWriteItems', (floor.requests / BATCH_SIZE).toFixed(3), floor.wcuPerRecord.toFixed(2), '0.00', '', '', floor.medianMs.toFixed(1), `ceiling ${floor.ceiling.toFixed(1)}x`]);
   printMachine();
