@@ -11,9 +11,11 @@
  *     time, where AWS's is about 70 ms;
  *   - its events never carry ChildShards (`childShards = None`): a closed shard's subscription goes on
  *     with empty events, and a reshard's children would never be read;
- *   - Node's HTTP/2 client drops the connection about 2 s in: kinesis-local's HTTP/2 server (http4s
- *     ember) sends a PING frame with the ACK flag that no PING asked for, which nghttp2 refuses as a
- *     protocol error (ERR_HTTP2_ERROR), so no subscription outlives its second event.
+ *   - from Node it does not get that far: kinesis-local's HTTP/2 server (http4s ember) sends a PING frame
+ *     with the ACK flag that no PING asked for, about 2 s in, which nghttp2 refuses as a protocol error
+ *     (ERR_HTTP2_ERROR). The SDK's SubscribeToShardCommand fails with it before yielding any event
+ *     (test/local/kinesis-subscribe-to-shard.test.ts holds this); a bare node:http2 request sees two
+ *     events, a second apart, then the same error.
  * So each subscription is modelled on GetRecords instead: read every `pushIntervalMs` of the poller
  * (default PUSH_INTERVAL_MS) on the consumer's dedicated budget, its end and renewal kept as AWS's.
  */
