@@ -26,6 +26,7 @@ import { acknowledgePipelineFindings } from './nag-acknowledgements';
 import { PipelineAlarms } from './pipeline-alarms';
 import { ProcessorFunction } from './processor-function';
 import { SqsFailureDestination } from './sqs-failure-destination';
+import { StreamReadSource } from './stream-read-source';
 
 /** Actions that keep their own state (current order state, open telemetry incidents, return windows). */
 const STATEFUL_ACTIONS: readonly ActionName[] = ['orders', 'telemetry', 'returns'];
@@ -58,6 +59,8 @@ export class EventPipeline extends Construct {
    */
   readonly key: kms.Key;
   readonly stream: kinesis.Stream;
+  /** Only with `eventSource.consumer: efo`: the enhanced fan-out consumer the mapping reads through. */
+  readonly streamConsumer?: kinesis.StreamConsumer;
   /** Receives the event source mapping's gave-up batches and the processor's poison records. */
   readonly deadLetterQueue: sqs.Queue;
   readonly idempotencyTable: dynamodb.Table;
@@ -147,10 +150,13 @@ export class EventPipeline extends Construct {
     this.processorRole = fn.role;
     this.logGroup = fn.logGroup;
     this.grantProcessor();
+    // The stream or its enhanced fan-out consumer (eventSource.consumer), with the read grants of that mode.
+    const readSource = new StreamReadSource(this, 'StreamRead', { stream: this.stream, consumer: pipeline.eventSource.consumer, consumerName: names.consumerName, grantee: this.processorRole });
+    this.streamConsumer = readSource.streamConsumer;
 
     const source = pipeline.eventSource;
     this.eventSourceMapping = this.processor.addEventSourceMapping('KinesisMapping', {
-      eventSourceArn: this.stream.streamArn,
+      eventSourceArn: readSource.eventSourceArn,
       enabled: true,
       batchSize: source.batchSize,
       maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
@@ -231,8 +237,7 @@ export class EventPipeline extends Construct {
   /** Exact actions on exact resources; no CDK grant helper that adds wildcard actions. */
   private grantProcessor(): void {
     const role = this.processorRole;
-    // Read the stream (the event source mapping polls with the function's role), decrypt its records.
-    this.stream.grantRead(role);
+    // Reading the stream (or its consumer) is granted by StreamReadSource; the key below decrypts the records.
     // Item actions on the tables themselves (CDK's table.grant would add `<table>/index/*` once a table has an index).
     const tables = [this.idempotencyTable, ...(this.stateTable ? [this.stateTable] : [])];
     role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: tables.map((t) => t.tableArn) }));
