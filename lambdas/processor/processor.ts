@@ -117,7 +117,7 @@ export function createProcessor(factory: ActionFactory, overrides: Partial<Proce
  */
 function declaredKind(action: Action, settings: ProcessorSettings): Action {
   if (settings.actionKind !== undefined && settings.actionKind !== action.kind) {
-    throw new SettingsError(`The pipeline declares a ${settings.actionKind} action (${ProcessorEnv.ActionKind}) but its entry's action is ${action.kind}: make the configuration's action.kind and the action's kind agree`);
+    throw new SettingsError(`The pipeline declares ${settings.actionKind === 'external' ? 'an' : 'a'} ${settings.actionKind} action (${ProcessorEnv.ActionKind}) but its entry's action is ${action.kind}: make the configuration's action.kind and the action's kind agree`);
   }
   return action;
 }

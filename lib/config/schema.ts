@@ -331,7 +331,7 @@ export class UnknownPipelineError extends ConfigError {}
 export function parseConfig(input: unknown): PipelinesConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+    throw new InvalidConfigError(withinUnions(result.error.issues).map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
 }
@@ -344,9 +344,22 @@ export function parsePipeline(input: PipelineConfigInput): PipelineConfig {
   const result = pipelineSchema.safeParse(input);
   if (!result.success) {
     const name = typeof input.name === 'string' ? input.name : '?';
-    throw new InvalidConfigError(result.error.issues.map((issue) => `pipeline(${name})${issue.path.length ? '.' : ''}${describePath(input, issue.path)}: ${issue.message}`));
+    throw new InvalidConfigError(withinUnions(result.error.issues).map((issue) => `pipeline(${name})${issue.path.length ? '.' : ''}${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
+}
+
+/**
+ * A union (`action`: a name or `{ entry, kind }`) that refuses a value says only "Invalid input"; when one
+ * of its branches took the value's type and refused a field of it, that branch's problems are the ones to show.
+ */
+function withinUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((sub) => sub.path.length > 0));
+    if (inside.length !== 1) return [issue];
+    return withinUnions(inside[0]!).map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] }));
+  });
 }
 
 /** Turns ['pipelines', 1, 'eventSource', 'batchSize'] into `pipelines[1](orders).eventSource.batchSize`. */

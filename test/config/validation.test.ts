@@ -194,7 +194,27 @@ describe('bad configurations are refused with a clear message', () => {
       config([pipeline({ telemetry: { thresholds: { temperatureC: { max: 90 } } } })]),
       /^pipelines\[0\]\(orders\)\.telemetry: only applies to the telemetry action$/,
     ],
-    ['an unknown action', config([pipeline({ action: 'payments' as never })]), /^pipelines\[0\]\(orders\)\.action: /],
+    ['an unknown action', config([pipeline({ action: 'payments' as never })]), /^pipelines\[0\]\(orders\)\.action: must be one of orders, telemetry, returns, noop, or \{ entry, kind \} for an action of your own$/],
+    [
+      'an action of your own that names no script',
+      config([pipeline({ action: { entry: './src/handler.py', kind: 'transactional' } })]),
+      /^pipelines\[0\]\(orders\)\.action\.entry: must name a TypeScript or JavaScript file/,
+    ],
+    [
+      'an action of your own of a kind only built-ins have',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'windowed' as never } })]),
+      /^pipelines\[0\]\(orders\)\.action\.kind: must be one of transactional, external \(windowed actions are built in only\)$/,
+    ],
+    [
+      'an action of your own with a handler name that is no identifier',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'external', handler: 'my-handler' } })]),
+      /^pipelines\[0\]\(orders\)\.action\.handler: must be a JavaScript identifier$/,
+    ],
+    [
+      'windows on an action of your own',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'transactional' }, windows: {} })]),
+      /^pipelines\[0\]\(orders\)\.windows: only applies to windowed actions/,
+    ],
     ['an upper-case pipeline name', config([pipeline({ name: 'Orders' })]), /^pipelines\[0\]\(Orders\)\.name: must be 1–31 lower-case letters, digits or dashes, starting with a letter$/],
     ['no pipelines', config([]), /^pipelines: must declare at least one pipeline$/],
     ['an invalid stack name', config([pipeline()], { stackName: '1-stack' }), /^stackName: must be a valid CloudFormation stack name/],
