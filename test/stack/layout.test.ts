@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { layoutStackNames, loadConfig, parseConfig, type PipelinesConfig } from '../../lib/config';
 import { pipelinesConfig } from '../../lib/config/pipelines';
 import { buildStacks, DashboardStack, PipelineStack, PIPELINES_PER_DASHBOARD } from '../../lib/layout';
@@ -153,6 +154,30 @@ describe('moving between layouts', () => {
       }
     } finally {
       single.dispose();
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cdk-nag on the split layout', () => {
+  it('AwsSolutions finds nothing unacknowledged in any of its stacks', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stream-pipeline-layout-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+      // Rules look at resources, not code: the fixture handlers give the same templates but for asset hashes.
+      buildStacks(app, parseConfig({ ...pipelinesConfig, layout: 'stack-per-pipeline' }), { handlersDir: path.join(__dirname, 'fixtures', 'handlers') });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+      let synthError: unknown;
+      try {
+        app.synth();
+      } catch (error) {
+        synthError = error;
+      }
+      const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[] };
+      const open = report.pluginReports.flatMap((r) => r.violations.map((v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`));
+      assert.deepEqual(open, []);
+      assert.equal(synthError, undefined, String(synthError));
+    } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
   });
