@@ -66,3 +66,22 @@ export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
 export function alarmName(names: Pick<PipelineResourceNames, 'alarmNamePrefix'>, kind: AlarmKindName): string {
   return `${names.alarmNamePrefix}${kind}`;
 }
+
+/**
+ * The stacks of the `stack-per-pipeline` layout (lib/layout/), and the SSM parameter through which a
+ * pipeline stack tells the dashboard stack its mapping's UUID (no cross-stack export: see README,
+ * "Many pipelines").
+ */
+export function layoutStackNames(stackName: string): {
+  alarmsStackName: string;
+  dashboardStackName: string;
+  pipelineStackName(pipelineName: string): string;
+  eventSourceMappingParameter(pipelineName: string): string;
+} {
+  return {
+    alarmsStackName: `${stackName}-alarms`,
+    dashboardStackName: `${stackName}-dashboard`,
+    pipelineStackName: (pipelineName) => `${stackName}-pipeline-${pipelineName}`,
+    eventSourceMappingParameter: (pipelineName) => `/${stackName}/pipelines/${pipelineName}/event-source-mapping-uuid`,
+  };
+}

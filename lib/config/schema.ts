@@ -262,6 +262,13 @@ export const configSchema = z
         httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
       })
       .default({ emails: [], httpsEndpoints: [] }),
+    /**
+     * How the pipelines are split into CloudFormation stacks. `single-stack`: one stack named `stackName`
+     * (about 27 resources per pipeline, so at most about 18 pipelines under CloudFormation's 500).
+     * `stack-per-pipeline`: an alarms stack, one stack per pipeline and a dashboard stack, without
+     * cross-stack exports (README, "Many pipelines"). Physical names are the same in both. Default single-stack.
+     */
+    layout: z.enum(['single-stack', 'stack-per-pipeline']).default('single-stack'),
     /** The pipelines this stack deploys (at least one). */
     pipelines: z.array(pipelineSchema).min(1, { message: 'must declare at least one pipeline' }),
   })
