@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     // One warm container per shard for each function: a cold start is not what a backlog waits on.
     await Promise.all([ours.functionName, baseline.functionName].flatMap((name) => Array.from({ length: shards }, () => target.localAws.runtime.invoke(name, { Records: [] }))));
 
-    const backlog = ordersBacklog(target.pipeline, EVENTS);
+    const backlog = ordersBacklog(EVENTS);
     const putBegan = performance.now();
     // Straight to kinesis-local: the backlog is the set-up, not what is measured (its proxies share our process).
     const direct = createKinesisClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: emulatorEndpointsFromEnv()?.kinesis });

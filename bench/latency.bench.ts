@@ -104,7 +104,7 @@ function latencyPoints(target: BenchTarget, metricName: string, start: number, e
  * time from send() to Kinesis accepting it (linger, queueing behind the call in flight, the round trip).
  */
 async function steadyLoad(target: BenchTarget, prefix: string): Promise<{ sent: number; putMs: number[] }> {
-  const events = exampleEvents(target.pipeline, prefix);
+  const events = exampleEvents({ action: 'orders' }, prefix);
   const producer = new EventProducer({ stream: { streamName: target.orders.streamName }, client: target.kinesis, source: 'bench-latency', aggregate: false, maxConcurrentCalls: 1 });
   const total = RATE * SECONDS;
   const putMs: number[] = [];

@@ -8,7 +8,6 @@ import { AlarmTopic } from './constructs/alarm-topic';
 import { EventPipeline } from './constructs/event-pipeline';
 import { PipelinesDashboard } from './constructs/pipelines-dashboard';
 import { pipelineProps } from './pipeline-props';
-import { applyNagSuppressions } from './nag-suppressions';
 import { addPipelineOutputs } from './pipeline-outputs';
 
 export interface StreamPipelineStackProps extends StackProps {

@@ -179,8 +179,8 @@ export function recordInvocations(localAws: LocalAwsInstance): { readonly invoca
  * backlog (an order's next change comes after every other order's), so no batch holds one order twice:
  * a realistic stream, and one on which the baseline's parallel records do not race on an order.
  */
-export function ordersBacklog(pipeline: PipelineConfig, count: number, changesPerOrder = 4): PutRecordsRequestEntry[] {
-  const events = exampleEvents(pipeline, randomBytes(3).toString('hex'));
+export function ordersBacklog(count: number, changesPerOrder = 4): PutRecordsRequestEntry[] {
+  const events = exampleEvents({ action: 'orders' }, randomBytes(3).toString('hex'));
   const orders = Math.ceil(count / changesPerOrder);
   const began = Date.now() - 120_000;
   const entries: PutRecordsRequestEntry[] = [];

@@ -6,7 +6,7 @@
  * configuration file maps onto them (`pipelineProps()` in lib/pipeline-props.ts).
  */
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { ActionName, CustomActionKind, PipelineConfigInput, PipelineResourceNames } from '../config';
+import type { ActionName, CustomActionKind, EventSourceConsumer, PipelineConfigInput, PipelineResourceNames } from '../config';
 
 /** The Kinesis data stream. */
 export interface EventPipelineStreamProps {
@@ -39,6 +39,12 @@ export interface EventPipelineEventSourceProps {
   readonly maxRecordAgeSeconds?: number;
   /** Return failed records by sequence number so only the tail is retried. @default true */
   readonly reportBatchItemFailures?: boolean;
+  /**
+   * How the mapping reads the stream: `polling` (shared throughput, about one read a second per shard) or
+   * `efo` (enhanced fan-out: a stream consumer of its own, records pushed within about 70 ms, billed per
+   * consumer-shard-hour and GB). @default 'polling'
+   */
+  readonly consumer?: EventSourceConsumer;
 }
 
 /** Log retention values CloudWatch Logs accepts (days). */

@@ -11,9 +11,9 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { layoutStackNames, pipelineResourceNames, stackResourceNames, type PipelineConfig, type PipelinesConfig } from '../config';
+import { layoutStackNames, stackResourceNames, type PipelineConfig, type PipelinesConfig } from '../config';
 import { EventPipeline } from '../constructs/event-pipeline';
-import { applyNagSuppressions } from '../nag-suppressions';
+import { pipelineProps } from '../pipeline-props';
 import { addPipelineOutputs } from '../pipeline-outputs';
 
 export interface PipelineStackProps extends StackProps {
@@ -39,18 +39,12 @@ export class PipelineStack extends Stack {
       stackName: stacks.pipelineStackName(pipeline.name),
     });
     const alarmTopic = sns.Topic.fromTopicArn(this, 'AlarmTopic', this.formatArn({ service: 'sns', resource: stackResourceNames(config.stackName).alarmTopicName }));
-    this.pipeline = new EventPipeline(this, `Pipeline-${pipeline.name}`, {
-      pipeline,
-      names: pipelineResourceNames(config.stackName, pipeline.name),
-      alarmTopic,
-      handlersDir,
-    });
+    this.pipeline = new EventPipeline(this, `Pipeline-${pipeline.name}`, pipelineProps(pipeline, { stackName: config.stackName, alarmTopic, handlersDir }));
     this.eventSourceMappingParameter = new ssm.StringParameter(this, 'EventSourceMappingUuid', {
       parameterName: stacks.eventSourceMappingParameter(pipeline.name),
       stringValue: this.pipeline.eventSourceMapping.eventSourceMappingId,
       description: `UUID of the ${pipeline.name} event source mapping, for the dashboard stack`,
     });
     addPipelineOutputs(this, this.pipeline);
-    applyNagSuppressions([this.pipeline]);
   }
 }

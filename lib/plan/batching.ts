@@ -11,7 +11,7 @@
  * prints these figures per example pipeline (`bin/stack-docs.ts`), and test/plan holds the examples to them.
  */
 import type { PipelineConfig } from '../config';
-import { CONSUMER_MODES, processingTime } from './processor-figures';
+import { CONSUMER_MODES, plannedAs, processingTime } from './processor-figures';
 
 /** Share of the objective the latency floor (delivery + window + a full batch) may take. */
 export const FLOOR_SHARE_OF_OBJECTIVE = 0.5;
@@ -38,7 +38,7 @@ export interface BatchingBudget {
 export function batchingBudget(pipeline: PipelineConfig): BatchingBudget {
   const objectiveMs = pipeline.alarms.latencyObjectiveMs;
   const deliveryMs = CONSUMER_MODES[pipeline.eventSource.consumer].deliveryMs;
-  const { freshMsPerRecord: msPerRecord } = processingTime(pipeline.action);
+  const { freshMsPerRecord: msPerRecord } = processingTime(plannedAs(pipeline));
   const maxBatchSize = Math.max(1, Math.min(MAX_BATCH_SIZE, Math.floor((objectiveMs * FULL_BATCH_SHARE_OF_OBJECTIVE) / msPerRecord)));
   const fullBatchMs = pipeline.eventSource.batchSize * msPerRecord;
   const maxWindowSeconds = Math.max(0, Math.floor((objectiveMs * FLOOR_SHARE_OF_OBJECTIVE - deliveryMs - fullBatchMs) / 1000));

@@ -13,6 +13,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../sdk/clients';
 import { sleep } from '../phases/sleep';
+import { actionLabel } from '../../lib/config';
 import { shardCount, streamShape, updateShardCount, type StreamShape } from '../aws/streams';
 import type { DrivenPipeline } from '../stage';
 import { defineStep, type StepContext } from './step';
@@ -62,7 +63,7 @@ export const reshard = defineStep({
         atMs: window.startMs,
         async run(ctx) {
           kinesis = createKinesisClient();
-          const targets = ctx.pipelines.filter((p: DrivenPipeline) => RESHARDED_ACTIONS.includes(p.config.action));
+          const targets = ctx.pipelines.filter((p: DrivenPipeline) => RESHARDED_ACTIONS.includes(actionLabel(p.config)));
           const shapes = await Promise.all(targets.map(async (p) => ({ pipeline: p.config.name, streamName: p.names.streamName, before: await streamShape(kinesis as KinesisClient, p.names.streamName) })));
           const skipped = shapes.filter((s) => s.before.mode === 'ON_DEMAND' && !ctx.target.canScaleOnDemandStreams);
           for (const s of skipped) ctx.log.note(`reshard skipped on ${s.pipeline}: its stream is on-demand (AWS reshards it by itself) and this target cannot stand in for that`);

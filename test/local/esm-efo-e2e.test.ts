@@ -81,7 +81,7 @@ describe('enhanced fan-out end to end (synthesized stack with eventSource.consum
   });
 
   it('processes every event exactly once and in order per order', async () => {
-    const events = exampleEvents(pipeline, randomUUID().slice(0, 6));
+    const events = exampleEvents({ action: 'orders' }, randomUUID().slice(0, 6));
     const orders = Array.from({ length: 12 }, (_, i) => events.subject(i));
     const written = new Map<string, number>();
     let sent = 0;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { App, Validations, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { layoutStackNames, loadConfig, parseConfig, type PipelinesConfig } from '../../lib/config';
+import { actionLabel, layoutStackNames, loadConfig, parseConfig, type PipelinesConfig } from '../../lib/config';
 import { pipelinesConfig } from '../../lib/config/pipelines';
 import { buildStacks, DashboardStack, PipelineStack, PIPELINES_PER_DASHBOARD } from '../../lib/layout';
 import { synthStack } from './synth';
@@ -118,9 +118,9 @@ describe(`stack-per-pipeline with ${PIPELINES} pipelines`, () => {
     };
     const byAction = new Map<string, Set<string>>();
     for (const stack of synth.stacks.filter((s): s is PipelineStack => s instanceof PipelineStack)) {
-      const set = byAction.get(stack.pipeline.pipeline.action) ?? new Set<string>();
+      const set = byAction.get(actionLabel(stack.pipeline.pipeline)) ?? new Set<string>();
       set.add(codeOf(stack));
-      byAction.set(stack.pipeline.pipeline.action, set);
+      byAction.set(actionLabel(stack.pipeline.pipeline), set);
     }
     for (const [action, keys] of byAction) assert.equal(keys.size, 1, `${action}: ${keys.size} different bundles`);
     const bundleDirs = fs.readdirSync(synth.outdir).filter((entry) => entry.startsWith('asset.') && fs.statSync(path.join(synth.outdir, entry)).isDirectory());
