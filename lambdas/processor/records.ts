@@ -61,7 +61,11 @@ function userRecordsOf(record: KinesisStreamRecord): (UserRecord | KeylessUserRe
     sequenceNumber: record.kinesis.sequenceNumber,
   };
   const bytes = Buffer.from(record.kinesis.data, 'base64');
-  if (bytes.length < KPL_MAGIC.length || !bytes.subarray(0, KPL_MAGIC.length).equals(KPL_MAGIC)) return [{ ...common, partitionKey: record.kinesis.partitionKey, data: bytes }];
+  if (bytes.length < KPL_MAGIC.length || !bytes.subarray(0, KPL_MAGIC.length).equals(KPL_MAGIC)) {
+    // What the library gives for a plain record, key check included.
+    const { partitionKey } = record.kinesis;
+    return [typeof partitionKey === 'string' ? { ...common, partitionKey, data: bytes } : { ...common, partitionKey, data: bytes, keyless: true as const }];
+  }
   const out: (UserRecord | KeylessUserRecord)[] = [];
   let failure: Error | undefined;
   // The library calls back synchronously; an error may be reported more than once, keep the first.
