@@ -152,7 +152,15 @@ export class ShardPoller {
     this.advanceCheckpoint();
     if (full) return batch;
     while (this.running && !this.closedWith) {
-      const read = await this.deps.source.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
+      let read;
+      try {
+        read = await this.deps.source.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
+      } catch (error) {
+        // The records gathered so far were read past (the reader continues after them): hand them out
+        // now, or a failing read (Kinesis unreachable) in the batching window would skip them for good.
+        if (batch.length > 0) return batch;
+        throw error;
+      }
       if (read.kind === 'closed') {
         this.closedWith = read.childShards;
         return batch;
