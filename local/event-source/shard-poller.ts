@@ -161,8 +161,16 @@ export class ShardPoller {
     this.advanceCheckpoint();
     if (full) return batch;
     while (this.running && !this.closedWith) {
-      // The whole backlog the call can return, not one batch: what is left over waits in `carry`.
-      const read = await this.deps.source.read(MAX_GET_RECORDS);
+      let read;
+      try {
+        // The whole backlog the call can return, not one batch: what is left over waits in `carry`.
+        read = await this.deps.source.read(MAX_GET_RECORDS);
+      } catch (error) {
+        // The records gathered so far were read past (the reader continues after them): hand them out
+        // now, or a failing read (Kinesis unreachable) in the batching window would skip them for good.
+        if (batch.length > 0) return batch;
+        throw error;
+      }
       if (read.kind === 'closed') {
         this.closedWith = read.childShards;
         return batch;
