@@ -8,9 +8,9 @@
  * Reading is not on a batch's critical path, as with AWS's poller, which keeps a shard's batches coming
  * back to back while there is a backlog ("Lambda keeps processing batches until the function catches
  * up"): each GetRecords asks for up to 10,000 records (Kinesis' limit per call), so a backlog is read a
- * few calls per second within the shard's 5 reads/s whatever the batch size; and the next batch of each
- * slot is read and gathered while its current one is in flight, so it is invoked the moment that one
- * returns. The reader stops reading ahead once BatchSize × (N + 1) records are handed to slots and
+ * few calls per second within the shard's 5 reads/s whatever the batch size; and while there is a
+ * backlog (records read and not yet batched), the next batch of each slot is gathered while its current
+ * one is in flight, so it is invoked the moment that one returns. The reader stops reading ahead once BatchSize × (N + 1) records are handed to slots and
  * unfinished (one batch in flight and one ready per slot). Read-ahead records are not checkpointed
  * before they are finished: a stopped poller's successor reads them again.
  *
@@ -246,11 +246,14 @@ export class ShardPoller {
   /**
    * Gathering goes on while fewer than BatchSize × (ParallelizationFactor + 1) records are unfinished:
    * with full batches, one in flight and the next one ready per slot; a slot stuck on a failing batch
-   * lets the others go on until its records fill that budget.
+   * lets the others go on until its records fill that budget. With factor 1, the next batch is gathered
+   * during the current one only from records already read (a backlog): a caught-up shard is not polled
+   * while its batch is in flight, as before.
    */
   private async untilReadAheadAllowed(): Promise<void> {
-    const budget = this.deps.config.BatchSize * (this.deps.config.ParallelizationFactor + 1);
-    while (this.running && this.unfinished >= budget) {
+    const { BatchSize, ParallelizationFactor } = this.deps.config;
+    const budget = BatchSize * (ParallelizationFactor + 1);
+    while (this.running && (this.unfinished >= budget || (ParallelizationFactor === 1 && this.busy && this.carry.length === 0))) {
       await new Promise<void>((resolve) => {
         this.batchFinished = resolve;
       });
