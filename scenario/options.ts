@@ -33,7 +33,7 @@ export const SWITCHES: readonly { readonly name: InjectionName | StepName; reado
 export const DEFAULT_OPTIONS: ScenarioOptions = {
   ratePerSecond: 20,
   // Long enough for every step's window to end before 85% of the load (scenario/plan.ts).
-  durationSeconds: 75,
+  durationSeconds: 110,
   pipelines: ['orders', 'telemetry'],
   steps: Object.fromEntries(SWITCHES.map((s) => [s.name, true])) as Record<InjectionName | StepName, boolean>,
   timeScale: 60,

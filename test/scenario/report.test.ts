@@ -115,7 +115,7 @@ describe('scenario HTML report', () => {
 
 describe('scenario timeline', () => {
   it('puts the consumer outage first, long enough to breach the latency objective, then the DynamoDB outage', () => {
-    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 75 }, [5000, 3000]);
+    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 75, steps: { ...DEFAULT_OPTIONS.steps, reshard: false } }, [5000, 3000]);
     const { consumerOutage, dynamodbOutage, kinesisOutage } = timeline.windows;
     assert.ok(consumerOutage && dynamodbOutage && kinesisOutage);
     assert.ok(consumerOutage.endMs - consumerOutage.startMs >= 10_000);
@@ -127,13 +127,21 @@ describe('scenario timeline', () => {
   });
 
   it('puts the reshard after the DynamoDB outage, with load after the merge, and sizes it by --reshard-seconds', () => {
-    const { dynamodbOutage, reshard } = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]).windows;
+    const withoutKinesisOutage = { ...DEFAULT_OPTIONS.steps, kinesisOutage: false };
+    const { dynamodbOutage, reshard } = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, steps: withoutKinesisOutage }, [5000, 3000]).windows;
     assert.ok(dynamodbOutage && reshard);
     assert.ok(reshard.startMs >= dynamodbOutage.endMs);
     assert.equal(reshard.endMs - reshard.startMs, 6000, 'by default 10% of the load, at least 6 s');
     assert.ok(reshard.endMs <= 60_000 * 0.85, 'the merged shards take load before the end');
-    const longer = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, reshardSeconds: 9 }, [5000]).windows.reshard;
+    const longer = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, reshardSeconds: 9, steps: withoutKinesisOutage }, [5000]).windows.reshard;
     assert.equal(longer && longer.endMs - longer.startMs, 9000);
+  });
+
+  it('fits every step of the default run (npm start with no options) before 85% of its load', () => {
+    const { loadMs, windows } = planTimeline(DEFAULT_OPTIONS, [5000, 3000]);
+    const ends = Object.values(windows).map((w) => w.endMs);
+    assert.equal(ends.length, 4, 'consumer outage, DynamoDB outage, Kinesis outage and reshard all placed');
+    assert.ok(Math.max(...ends) <= loadMs * 0.85);
   });
 
   it('refuses a duration too short for the enabled outages, and says what to change', () => {

@@ -22,7 +22,7 @@ const OPTIONS: ScenarioOptions = {
   ...DEFAULT_OPTIONS,
   ratePerSecond: 30,
   // Long enough for the four steps' windows to end before 85% of the load (the planner's rule), with load after the merge.
-  durationSeconds: 60,
+  durationSeconds: 75,
   consumerOutageSeconds: 10,
   dynamodbOutageSeconds: 2,
   kinesisOutageSeconds: 15,
