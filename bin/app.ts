@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * The CDK app: `npx cdk synth` / `npx cdk deploy`. Builds the stack from the pipeline configuration
+ * The CDK app: `npx cdk synth` / `npx cdk deploy`. Builds the stack (or stacks: `layout`) from the pipeline configuration
  * (lib/config/pipelines.ts) and checks it with cdk-nag's AwsSolutions rules.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../lib/config';
-import { StreamPipelineStack } from '../lib/stream-pipeline-stack';
+import { buildStacks } from '../lib/layout';
 
 const app = new App({
   context: {
@@ -20,7 +20,7 @@ const app = new App({
 });
 const config = loadConfig();
 // Environment-agnostic on purpose: the same template deploys to any account and region, and synth
-// needs no AWS credentials.
-new StreamPipelineStack(app, config.stackName, { config });
+// needs no AWS credentials. One stack, or one per pipeline, by the configuration's `layout`.
+buildStacks(app, config);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();

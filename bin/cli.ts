@@ -11,6 +11,7 @@ import { registerAlarms } from './commands/alarms';
 import { UsageError } from './commands/common';
 import { registerDlq } from './commands/dlq';
 import { registerLoad } from './commands/load';
+import { registerLocal } from './commands/local';
 import { registerPlan } from './commands/plan';
 import { registerPut } from './commands/put';
 import { registerTail } from './commands/tail';
@@ -23,7 +24,8 @@ export function buildProgram(): Command {
       'after',
       `
 AWS configuration comes from the environment: AWS_REGION, AWS_PROFILE or credentials, and
-AWS_ENDPOINT_URL (LocalStack) or AWS_ENDPOINT_URL_KINESIS / _SQS / _CLOUDWATCH (the local target).
+AWS_ENDPOINT_URL (LocalStack) or AWS_ENDPOINT_URL_KINESIS / _SQS / _CLOUDWATCH (the local target:
+\`stream-pipeline local\` prints them).
 
 From an alarm to a replayed DLQ:
   $ stream-pipeline alarms --pipeline orders
@@ -37,6 +39,7 @@ From an alarm to a replayed DLQ:
   registerDlq(program);
   registerAlarms(program);
   registerPlan(program);
+  registerLocal(program);
   return program;
 }
 

@@ -32,6 +32,8 @@ interface CliOptions extends Switches {
   consumerOutageSeconds?: number;
   dynamodbOutageSeconds: number;
   dynamodbFault: 'refuse' | 'stall';
+  kinesisOutageSeconds: number;
+  reshardSeconds?: number;
   timeScale: number;
   seed: number;
   drainTimeout: number;
@@ -49,9 +51,11 @@ function program(): Command {
   // One switch per injection and step (scenario/workloads, scenario/steps).
   for (const { name, skipHelp } of SWITCHES) command.option(`--no-${kebab(name)}`, skipHelp);
   return command
-    .option('--consumer-outage-seconds <seconds>', 'length of the consumer outage (default: twice the largest latency objective, or 20% of the load)', positive('--consumer-outage-seconds'))
+    .option('--consumer-outage-seconds <seconds>', 'length of the consumer outage (default: twice the largest latency objective, or 20% of the load up to 15 s)', positive('--consumer-outage-seconds'))
     .option('--dynamodb-outage-seconds <seconds>', 'length of the DynamoDB outage', positive('--dynamodb-outage-seconds'), DEFAULT_OPTIONS.dynamodbOutageSeconds)
     .addOption(new Option('--dynamodb-fault <mode>', 'how the DynamoDB outage breaks connections').choices(['refuse', 'stall']).default(DEFAULT_OPTIONS.dynamodbFault))
+    .option('--kinesis-outage-seconds <seconds>', 'length of the Kinesis outage (refused, then stalled)', positive('--kinesis-outage-seconds'), DEFAULT_OPTIONS.kinesisOutageSeconds)
+    .option('--reshard-seconds <seconds>', 'how long the orders stream stays split before it is merged back (default: 10% of the load, at least 6 s)', positive('--reshard-seconds'))
     .option('--time-scale <factor>', 'simulated seconds per real second for alarm periods (60: a 1-minute period lasts 1 s)', positive('--time-scale'), DEFAULT_OPTIONS.timeScale)
     .option('--seed <n>', 'seed of the random choices (same seed, same events)', positive('--seed'), DEFAULT_OPTIONS.seed)
     .option('--drain-timeout <seconds>', 'longest wait for every event to be accounted for after the load', positive('--drain-timeout'), DEFAULT_OPTIONS.drainTimeoutSeconds)
@@ -70,6 +74,8 @@ function toScenarioOptions(cli: CliOptions): ScenarioOptions {
     consumerOutageSeconds: cli.consumerOutageSeconds,
     dynamodbOutageSeconds: cli.dynamodbOutageSeconds,
     dynamodbFault: cli.dynamodbFault,
+    kinesisOutageSeconds: cli.kinesisOutageSeconds,
+    reshardSeconds: cli.reshardSeconds,
     timeScale: cli.timeScale,
     seed: Math.floor(cli.seed),
     drainTimeoutSeconds: cli.drainTimeout,
@@ -135,7 +141,7 @@ async function main(): Promise<number> {
     Object.assign(process.env, localAws.env);
     if (abort.signal.aborted) return 130;
     const target = localAws;
-    const { summary } = await runScenario(options, { setFault: (service, mode) => target.setFault(service, mode) }, {
+    const { summary } = await runScenario(options, { setFault: (service, mode) => target.setFault(service, mode), scaleOnDemandStream: (stream, shards) => target.scaleOnDemandStream(stream, shards) }, {
       signal: abort.signal,
       live: !cli.json,
       reportDir: cli.reportDir,

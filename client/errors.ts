@@ -61,3 +61,24 @@ export class ProducerClosedError extends ClientError {
     super('The producer is closed');
   }
 }
+
+/** send() waited `waitedMs` for room in a full spool (its unacknowledged records fill `maxBytes`) and gave up. */
+export class SpoolFullError extends ClientError {
+  constructor(
+    readonly directory: string,
+    readonly maxBytes: number,
+    readonly waitedMs: number,
+  ) {
+    super(`The spool ${directory} is full (${maxBytes} bytes of unacknowledged records): waited ${waitedMs} ms for Kinesis to acknowledge some`);
+  }
+}
+
+/** Another live process holds the spool directory: one producer per spool. */
+export class SpoolLockedError extends ClientError {
+  constructor(
+    readonly directory: string,
+    readonly ownerPid: number,
+  ) {
+    super(`The spool ${directory} is in use by process ${ownerPid}: one producer per spool directory`);
+  }
+}

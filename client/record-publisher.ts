@@ -38,8 +38,15 @@ export interface PublisherOptions<T> {
   readonly maxBufferedRecords?: number;
   /** Bytes accepted but not yet delivered; beyond it put() waits (backpressure). Default 32 MiB. */
   readonly maxBufferedBytes?: number;
-  /** Sends of one record before it is reported failed (Infinity: never give up). Default 10. */
+  /** Sends of one record before it is reported failed. Default: no limit (`retryWindowMs` decides). */
   readonly maxAttempts?: number;
+  /**
+   * How long a record may stay unacknowledged, from put(), before a failed attempt gives it up (ms):
+   * the outage the producer rides out in memory. Infinity: never give up on a retryable error.
+   * Default 60,000 (a regional blip). Records of a key queued behind a failing one age too, so after a
+   * long outage a key's whole backlog is given back at once, not one window per record.
+   */
+  readonly retryWindowMs?: number;
   /** Backoff between attempts (full jitter). Default 100 ms base, 5 s cap. */
   readonly backoff?: BackoffOptions;
   /**
@@ -61,7 +68,7 @@ export interface PutRecordInput<T> {
 }
 
 export type RecordOutcome =
-  | { readonly ok: true; readonly shardId: string; readonly sequenceNumber: string; readonly attempts: number }
+  | { readonly ok: true; readonly shardId: string; readonly sequenceNumber: string; readonly attempts: number; /** Epoch ms of Kinesis' acknowledgement (the publisher always sets it). */ readonly acknowledgedAt?: number }
   | { readonly ok: false; readonly reason: string; readonly attempts: number };
 
 /** Returned once a record is accepted into the buffer; `outcome` settles when Kinesis acknowledged it or it was given up on. It never rejects. */
@@ -83,6 +90,8 @@ export interface PublisherStats {
   readonly throttled: number;
   /** Records currently buffered (queued, in flight or waiting for a retry). */
   readonly buffered: number;
+  /** Age of the oldest record put and not yet acknowledged or given up on (ms); 0 when there is none. */
+  readonly oldestUnacknowledgedAgeMs: number;
 }
 
 interface Entry<T> {
@@ -91,6 +100,8 @@ interface Entry<T> {
   readonly item: T;
   readonly aggregatable: boolean;
   readonly size: number;
+  /** Epoch ms of put(): the retry window counts from here. */
+  readonly putAt: number;
   settle(outcome: RecordOutcome): void;
 }
 
@@ -128,6 +139,9 @@ export class RecordPublisher<T> {
   private readonly maxBufferedRecords: number;
   private readonly maxBufferedBytes: number;
   private readonly maxAttempts: number;
+  private readonly retryWindowMs: number;
+  /** Every record put and not settled, oldest first (a Set keeps insertion order). */
+  private readonly unsettled = new Set<Entry<T>>();
   private readonly aggregateMaxBytes: number | undefined;
 
   private readonly keys = new Map<string, KeyState<T>>();
@@ -154,15 +168,18 @@ export class RecordPublisher<T> {
     this.maxConcurrentCalls = options.maxConcurrentCalls ?? 8;
     this.maxBufferedRecords = options.maxBufferedRecords ?? 10_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
-    this.maxAttempts = options.maxAttempts ?? 10;
+    this.maxAttempts = options.maxAttempts ?? Infinity;
+    this.retryWindowMs = options.retryWindowMs ?? 60_000;
     this.aggregateMaxBytes = options.aggregation ? (options.aggregation.maxBytes ?? DEFAULT_AGGREGATE_MAX_BYTES) : undefined;
     if (this.maxRecordsPerCall < 1 || this.maxConcurrentCalls < 1 || this.maxBufferedRecords < 1 || !(this.maxAttempts >= 1)) {
       throw new RangeError('maxRecordsPerCall, maxConcurrentCalls, maxBufferedRecords and maxAttempts must be at least 1');
     }
+    if (!(this.retryWindowMs >= 0)) throw new RangeError('retryWindowMs must be zero or more');
   }
 
   get stats(): PublisherStats {
-    return { ...this.counters, buffered: this.bufferedRecords };
+    const oldest = this.unsettled.values().next();
+    return { ...this.counters, buffered: this.bufferedRecords, oldestUnacknowledgedAgeMs: oldest.done ? 0 : Date.now() - oldest.value.putAt };
   }
 
   /**
@@ -174,7 +191,19 @@ export class RecordPublisher<T> {
     const size = input.data.byteLength + utf8Length(input.partitionKey);
     let settle!: (outcome: RecordOutcome) => void;
     const outcome = new Promise<RecordOutcome>((resolve) => (settle = resolve));
-    const entry: Entry<T> = { partitionKey: input.partitionKey, data: input.data, item: input.item, aggregatable: input.aggregatable ?? false, size, settle };
+    const entry: Entry<T> = {
+      partitionKey: input.partitionKey,
+      data: input.data,
+      item: input.item,
+      aggregatable: input.aggregatable ?? false,
+      size,
+      putAt: Date.now(),
+      settle: (result) => {
+        this.unsettled.delete(entry);
+        settle(result);
+      },
+    };
+    this.unsettled.add(entry);
     // Decided synchronously, and a waiting record is enqueued the moment it is admitted, so that
     // enqueue order is call order: that is what keeps per-key order.
     if (this.admissionQueue.length === 0 && this.hasRoomFor(size)) {
@@ -359,15 +388,18 @@ export class RecordPublisher<T> {
     outgoing.attempts++;
     this.counters.kinesisRecords++;
     this.counters.acknowledged += outgoing.entries.length;
-    for (const entry of outgoing.entries) entry.settle({ ok: true, shardId, sequenceNumber, attempts: outgoing.attempts });
+    const acknowledgedAt = Date.now();
+    for (const entry of outgoing.entries) entry.settle({ ok: true, shardId, sequenceNumber, attempts: outgoing.attempts, acknowledgedAt });
     this.finishRecord(outgoing);
   }
 
   private retryOrFail(outgoing: OutgoingRecord<T>, reason: string, retryable: boolean): void {
     outgoing.attempts++;
-    if (retryable && outgoing.attempts < this.maxAttempts) {
+    const delay = fullJitterDelayMs(outgoing.attempts, this.options.backoff);
+    const oldestPutAt = Math.min(...outgoing.entries.map((e) => e.putAt));
+    const withinWindow = Date.now() + delay - oldestPutAt <= this.retryWindowMs;
+    if (retryable && outgoing.attempts < this.maxAttempts && withinWindow) {
       this.counters.retries += outgoing.entries.length;
-      const delay = fullJitterDelayMs(outgoing.attempts, this.options.backoff);
       setTimeout(() => {
         this.keys.get(outgoing.partitionKey)!.busy = false;
         this.markReady(outgoing.partitionKey);
@@ -377,7 +409,9 @@ export class RecordPublisher<T> {
     }
     const failure: DeliveryFailure<T> = {
       partitionKey: outgoing.partitionKey,
-      reason: retryable ? `gave up after ${outgoing.attempts} attempts: ${reason}` : reason,
+      reason: retryable
+        ? `gave up after ${outgoing.attempts} attempts${withinWindow ? '' : ` and ${((Date.now() - oldestPutAt) / 1000).toFixed(1)} s (retry window ${this.retryWindowMs / 1000} s)`}: ${reason}`
+        : reason,
       attempts: outgoing.attempts,
       items: outgoing.entries.map((e) => e.item),
     };

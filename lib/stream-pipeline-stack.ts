@@ -3,11 +3,12 @@
  */
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { pipelineResourceNames, stackResourceNames, type PipelinesConfig } from './config';
+import { stackResourceNames, type PipelinesConfig } from './config';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { EventPipeline } from './constructs/event-pipeline';
 import { PipelinesDashboard } from './constructs/pipelines-dashboard';
-import { applyNagSuppressions } from './nag-suppressions';
+import { pipelineProps } from './pipeline-props';
+import { addPipelineOutputs } from './pipeline-outputs';
 
 export interface StreamPipelineStackProps extends StackProps {
   /** The validated configuration (`loadConfig()`); its `stackName` names the stack. */
@@ -43,12 +44,7 @@ export class StreamPipelineStack extends Stack {
     for (const pipeline of config.pipelines) {
       pipelines.set(
         pipeline.name,
-        new EventPipeline(this, `Pipeline-${pipeline.name}`, {
-          pipeline,
-          names: pipelineResourceNames(config.stackName, pipeline.name),
-          alarmTopic: this.alarmTopic.topic,
-          handlersDir,
-        }),
+        new EventPipeline(this, `Pipeline-${pipeline.name}`, pipelineProps(pipeline, { stackName: config.stackName, alarmTopic: this.alarmTopic.topic, handlersDir })),
       );
     }
     this.pipelines = pipelines;
@@ -59,25 +55,12 @@ export class StreamPipelineStack extends Stack {
     });
 
     this.addOutputs();
-    applyNagSuppressions(pipelines.values());
   }
 
   private addOutputs(): void {
     const output = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description });
 
-    for (const p of this.pipelines.values()) {
-      const id = outputIdPrefix(p.pipeline.name);
-      const name = p.pipeline.name;
-      output(`${id}StreamName`, p.stream.streamName, `${name}: Kinesis stream producers write to`);
-      output(`${id}StreamArn`, p.stream.streamArn, `${name}: Kinesis stream ARN`);
-      output(`${id}DlqUrl`, p.deadLetterQueue.queueUrl, `${name}: dead-letter queue URL`);
-      output(`${id}DlqArn`, p.deadLetterQueue.queueArn, `${name}: dead-letter queue ARN`);
-      output(`${id}KeyArn`, p.key.keyArn, `${name}: KMS key of the pipeline data (producers need kms:GenerateDataKey on it)`);
-      output(`${id}FunctionName`, p.processor.functionName, `${name}: processor function`);
-      output(`${id}IdempotencyTableName`, p.idempotencyTable.tableName, `${name}: idempotency table`);
-      if (p.stateTable) output(`${id}StateTableName`, p.stateTable.tableName, `${name}: state table`);
-      if (p.alertsTopic) output(`${id}AlertsTopicArn`, p.alertsTopic.topicArn, `${name}: alerts topic (subscribe operations here)`);
-    }
+    for (const p of this.pipelines.values()) addPipelineOutputs(this, p);
     output('AlarmTopicArn', this.alarmTopic.topic.topicArn, 'SNS topic receiving ALARM and OK notifications of every alarm');
     output(
       'DashboardUrl',
@@ -87,7 +70,4 @@ export class StreamPipelineStack extends Stack {
   }
 }
 
-/** `orders` → `orders`, `click-stream` → `clickStream`: output ids must be alphanumeric. */
-export function outputIdPrefix(pipelineName: string): string {
-  return pipelineName.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
+export { outputIdPrefix } from './pipeline-outputs';

@@ -14,7 +14,10 @@ export interface EmulatorEndpoints {
   readonly s3?: string;
 }
 
-/** What one synchronous invocation of a local function returned. */
+/**
+ * What one synchronous invocation of a local function returned. `durationMs` is Lambda's Duration: the
+ * handler's run time as the container measured it (the invoke's transport is not in it).
+ */
 export type InvokeResult =
   | { readonly kind: 'success'; readonly payload: unknown; readonly durationMs: number }
   /** Unhandled exception, timeout or crash of the container: a Lambda "function error". */
@@ -50,6 +53,23 @@ export interface MetricSink {
   put(datum: MetricDatum): void;
 }
 
+/**
+ * Fixed loopback ports of what a local target serves to its users (the endpoints in `LocalAws.env`).
+ * Each one left out is a free port the OS picks.
+ */
+export interface LocalPorts {
+  /** Kinesis (its fault proxy). */
+  readonly kinesis?: number;
+  /** DynamoDB (its fault proxy). */
+  readonly dynamodb?: number;
+  /** SQS (its fault proxy). */
+  readonly sqs?: number;
+  /** SNS and S3: the emulator serving them (fauxqs), so only when the target starts its own emulators. */
+  readonly sns?: number;
+  /** The control plane: Lambda and CloudWatch APIs on one port. */
+  readonly lambda?: number;
+}
+
 /** Options of `startLocalAws()` (local/index.ts), the one entry point of the embedded local AWS. */
 export interface LocalAwsOptions {
   /**
@@ -72,8 +92,12 @@ export interface LocalAwsOptions {
   readonly logDir?: string;
   /** Reuse emulators already running (e.g. the test runner's) instead of starting new ones. */
   readonly emulators?: EmulatorEndpoints;
+  /** Fixed ports of the endpoints it serves (e.g. so that a shell's exported environment stays valid across restarts). Default: free ports. */
+  readonly ports?: LocalPorts;
   /** Print what was deployed and alarm state changes. Default true. */
   readonly verbose?: boolean;
+  /** Where those lines go (when `verbose`). Default: stdout, each prefixed `[local-aws] `. */
+  readonly log?: (line: string) => void;
   /**
    * Appended to every physical name (stream, table, queue, topic, function, alarm), e.g. `-a1b2`, so that
    * several LocalAws instances can deploy the same template onto one set of emulators at once. Literal

@@ -13,20 +13,23 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import { createKinesisClient } from '../sdk/clients';
 import { AlarmEvaluator, MetricStore, QueueDepthSampler, SimulatedClock, StreamMetricsSampler } from './cloudwatch';
-import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions } from './contracts';
+import type { EmulatorEndpoints, FaultMode, FaultTarget, FunctionInvoker, LocalAws, LocalAwsOptions, LocalPorts } from './contracts';
 import { startControlPlane } from './control-plane';
 import { deployStack, type DeployClients, type DeployedStack, type FunctionModel } from './deploy';
-import { endpointEnv, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, startKinesisGate, type FaultProxy } from './emulators';
+import { endpointEnv, isPortListening, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, startFaultProxy, startKinesisGate, type FaultProxy } from './emulators';
+import { LocalAwsError } from './errors';
 import { EventSourceMappingRegistry, KinesisEventSourceMapping, readThrottled, ShardReadLimits } from './event-source';
 import { LambdaRuntime } from './runtime';
 import { LocalScheduler } from './scheduler';
 import { unpackZip } from './runtime/function-code';
 
-export type { LocalAws, LocalAwsOptions, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
-export { emulatorEndpointsFromEnv, startEmulators, type RunningEmulators } from './emulators';
+export type { LocalAws, LocalAwsOptions, LocalPorts, FaultMode, FaultTarget, EmulatorEndpoints } from './contracts';
+export { emulatorEndpointsFromEnv, emulatorHandoffEnv, handedOverEmulators, startEmulators, type RunningEmulators } from './emulators';
 
 /** A running local AWS: the LocalAws contract plus its parts, for tests and tools that look inside. */
 export interface LocalAwsInstance extends LocalAws {
+  /** The emulators themselves (behind the fault proxies and the Kinesis gate of `endpoints`). */
+  readonly emulators: EmulatorEndpoints;
   readonly deployed: DeployedStack;
   readonly runtime: LambdaRuntime;
   readonly mappings: EventSourceMappingRegistry;
@@ -55,8 +58,9 @@ function sdkClients(endpoints: EmulatorEndpoints): DeployClients {
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAwsInstance> {
   const verbose = options.verbose ?? true;
+  const log = options.log ?? ((line: string) => console.log(`[local-aws] ${line}`));
   const say = (line: string): void => {
-    if (verbose) console.log(`[local-aws] ${line}`);
+    if (verbose) log(line);
   };
   const logDir = options.logDir ?? join(process.cwd(), '.local-aws', 'logs');
   const timeScale = options.timeScale ?? 1;
@@ -72,10 +76,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
   };
 
+  const ports = options.ports ?? {};
+  await checkPorts(ports, options.emulators !== undefined);
   try {
     let emulators = options.emulators;
     if (!emulators) {
-      const started = await startEmulators({ logDir });
+      const started = await startEmulators({ logDir, ...(ports.sns !== undefined ? { ports: { fauxqs: ports.sns } } : {}) });
       cleanups.push(() => started.stop());
       emulators = started.endpoints;
       say(`emulators started: ${Object.entries(started.startupMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`);
@@ -87,7 +93,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     cleanups.push(() => kinesisGate.close());
     const proxies = {} as Record<FaultTarget, FaultProxy>;
     for (const target of FAULT_TARGETS) {
-      proxies[target] = await startFaultProxy(target === 'kinesis' ? kinesisGate.endpoint : upstream[target]);
+      proxies[target] = await startFaultProxy(target === 'kinesis' ? kinesisGate.endpoint : upstream[target], 'none', ports[target]);
       cleanups.push(() => proxies[target].close());
     }
     const endpoints: EmulatorEndpoints = { kinesis: proxies.kinesis.endpoint, dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, sns: upstream.sns };
@@ -173,6 +179,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       metrics,
       alarms,
       log: say,
+      ...(ports.lambda !== undefined ? { port: ports.lambda } : {}),
     });
     cleanups.push(() => controlPlane.stop());
     const env = endpointEnv({ ...endpoints, ...(upstream.s3 ? { s3: upstream.s3 } : {}), ...controlPlane.endpoints });
@@ -218,6 +225,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       endpoints: { ...endpoints, ...controlPlane.endpoints },
       env,
       resources: deployed.resources,
+      emulators: upstream,
       deployed,
       runtime: lambdaRuntime,
       mappings,
@@ -237,6 +245,24 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await undo();
     throw error;
   }
+}
+
+/** Fixed ports must be free before anything starts: one error naming every one that is not. */
+async function checkPorts(ports: LocalPorts, emulatorsGiven: boolean): Promise<void> {
+  if (emulatorsGiven && ports.sns !== undefined) {
+    throw new LocalAwsError('ports.sns fixes the port of the SNS/SQS/S3 emulator the target starts; with `emulators` given it starts none');
+  }
+  const fixed = Object.entries(ports).filter((entry): entry is [string, number] => entry[1] !== undefined);
+  const seen = new Map<number, string>();
+  for (const [service, port] of fixed) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new LocalAwsError(`ports.${service}: ${port} is not a TCP port`);
+    const other = seen.get(port);
+    if (other) throw new LocalAwsError(`ports.${other} and ports.${service} are both ${port}`);
+    seen.set(port, service);
+  }
+  const busy = [];
+  for (const [service, port] of fixed) if (await isPortListening(port)) busy.push(`${service} ${port}`);
+  if (busy.length > 0) throw new LocalAwsError(`ports in use on 127.0.0.1: ${busy.join(', ')} (is another local target running? \`ss -ltnp\` shows who holds them)`);
 }
 
 /** What a target started with `deploy: false` has deployed: nothing (functions and mappings come from the API). */

@@ -32,12 +32,14 @@ export const SWITCHES: readonly { readonly name: InjectionName | StepName; reado
 
 export const DEFAULT_OPTIONS: ScenarioOptions = {
   ratePerSecond: 20,
-  durationSeconds: 60,
+  // Long enough for every step's window to end before 85% of the load (scenario/plan.ts).
+  durationSeconds: 110,
   pipelines: ['orders', 'telemetry', 'returns'],
   steps: Object.fromEntries(SWITCHES.map((s) => [s.name, true])) as Record<InjectionName | StepName, boolean>,
   timeScale: 60,
   dynamodbOutageSeconds: 3,
   dynamodbFault: 'refuse',
+  kinesisOutageSeconds: 16,
   seed: 42,
   drainTimeoutSeconds: 90,
   settleTimeoutSeconds: 60,
@@ -50,9 +52,11 @@ export function validateOptions(options: ScenarioOptions, configuredPipelines: r
   if (!(options.durationSeconds >= 5 && options.durationSeconds <= 3600)) problems.push(`--duration must be 5–3600 seconds, got ${options.durationSeconds}`);
   if (!(options.timeScale >= 1 && options.timeScale <= 600)) problems.push(`--time-scale must be 1–600, got ${options.timeScale}`);
   if (!(options.dynamodbOutageSeconds > 0)) problems.push(`--dynamodb-outage-seconds must be positive, got ${options.dynamodbOutageSeconds}`);
+  if (!(options.kinesisOutageSeconds > 0)) problems.push(`--kinesis-outage-seconds must be positive, got ${options.kinesisOutageSeconds}`);
   if (options.consumerOutageSeconds !== undefined && !(options.consumerOutageSeconds > 0)) {
     problems.push(`--consumer-outage-seconds must be positive, got ${options.consumerOutageSeconds}`);
   }
+  if (options.reshardSeconds !== undefined && !(options.reshardSeconds > 0)) problems.push(`--reshard-seconds must be positive, got ${options.reshardSeconds}`);
   if (options.pipelines.length === 0) problems.push('--pipelines must name at least one pipeline');
   for (const name of options.pipelines) {
     if (!configuredPipelines.includes(name)) problems.push(`--pipelines: unknown pipeline "${name}" (configured: ${configuredPipelines.join(', ')})`);

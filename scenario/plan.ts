@@ -3,7 +3,7 @@
  * the driven pipelines with their workloads, the windows of the steps on the load's timeline, and every
  * step's timed actions.
  */
-import { findPipeline, loadConfig, type PipelinesConfig } from '../lib/config';
+import { actionLabel, builtInAction, findPipeline, loadConfig, type PipelinesConfig } from '../lib/config';
 import { ScenarioError } from './errors';
 import { validateOptions, type ScenarioOptions } from './options';
 import { SCENARIO_STEPS, type StepName } from './steps';
@@ -63,8 +63,9 @@ export function planScenario(options: ScenarioOptions, config: PipelinesConfig =
   validateOptions(options, config.pipelines.map((p) => p.name));
   const pipelines = options.pipelines.map((name): PipelinePlan => {
     const pipeline = findPipeline(config, name);
-    const workload = workloadFor(pipeline.action);
-    if (!workload) throw new ScenarioError(`pipeline "${pipeline.name}" runs the "${pipeline.action}" action, which has no scenario workload (${WORKLOADS.map((w) => w.action).join(' and ')} do)`);
+    const action = builtInAction(pipeline);
+    const workload = action && workloadFor(action);
+    if (!workload) throw new ScenarioError(`pipeline "${pipeline.name}" runs the "${actionLabel(pipeline)}" action, which has no scenario workload (${WORKLOADS.map((w) => w.action).join(' and ')} do)`);
     return { config: pipeline, workload };
   });
   const timeline = planTimeline(options, pipelines.map((p) => p.config.alarms.latencyObjectiveMs));

@@ -8,6 +8,8 @@ export interface ExecutedWindow {
   readonly label: string;
   readonly startAt: number;
   readonly endAt?: number;
+  /** What the window did, in a few words (a reshard: the shards before, during and after). */
+  readonly detail?: string;
 }
 
 export class RunLog {
@@ -39,8 +41,8 @@ export class RunLog {
 
 /** The labelled windows of a run as they really happened (epoch ms). */
 export class WindowLog {
-  private readonly open = new Map<string, { label: string; startAt: number; endAt?: number }>();
-  private readonly all: { label: string; startAt: number; endAt?: number }[] = [];
+  private readonly open = new Map<string, { label: string; startAt: number; endAt?: number; detail?: string }>();
+  private readonly all: { label: string; startAt: number; endAt?: number; detail?: string }[] = [];
 
   start(label: string): void {
     const window = { label, startAt: Date.now() };
@@ -52,6 +54,12 @@ export class WindowLog {
     const window = this.open.get(label);
     if (window) window.endAt = Date.now();
     this.open.delete(label);
+  }
+
+  /** Sets what the latest window of that label did (shown beside it in the summary and the report). */
+  describe(label: string, detail: string): void {
+    const window = this.all.findLast((w) => w.label === label);
+    if (window) window.detail = detail;
   }
 
   /** Every window started, in order; `endAt` undefined for one the run stopped inside. */

@@ -3,10 +3,12 @@
  * pipelines with their deployed names, producers and workloads, the clients, the time axis of the
  * CloudWatch API and the hands on the target.
  */
-import type { EventProducer, RecordPublisher } from '../client';
+import type { ProducerMetrics, RecordOutcome, RecordPublisher } from '../client';
+import type { CloudEvent } from '../lambdas/shared/envelope';
 import { AlarmKind, alarmName, pipelineResourceNames, type PipelineConfig, type PipelineResourceNames } from '../lib/config';
 import type { PipelineMetricTarget, TimeAxis } from './aws/cloudwatch';
 import type { ScenarioClients } from './aws/clients';
+import type { ProducerProcess } from './producer-process/producer-process';
 import type { TargetControl } from './target-control';
 import type { RunningWorkload, WorkloadDefinition } from './workloads/workload';
 
@@ -27,12 +29,22 @@ export function deployedNames(stackName: string, pipeline: string, suffix: strin
   };
 }
 
+/** What the load puts events through: an in-process EventProducer, or a producer child process with a spool. */
+export interface ScenarioProducer {
+  send(event: CloudEvent): Promise<{ readonly outcome: Promise<RecordOutcome> }>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  metrics(): ProducerMetrics;
+}
+
 export interface DrivenPipeline {
   readonly config: PipelineConfig;
   readonly workload: WorkloadDefinition;
   readonly running: RunningWorkload;
   readonly names: DeployedNames;
-  readonly producer: EventProducer;
+  readonly producer: ScenarioProducer;
+  /** Set when the producer is a child process with a spool (the Kinesis outage step crashes and restarts it). */
+  readonly spooledProducer?: ProducerProcess;
   /** Puts poison records behind the producer's back, as a buggy upstream would. */
   readonly poisonPublisher: RecordPublisher<number>;
   /** UUIDs of its event source mappings. */

@@ -13,6 +13,11 @@ export interface ScenarioTarget {
   readonly setFault?: (target: FaultTarget, mode: FaultMode) => void;
   /** Appended to every physical name, as the target deployed them (LocalAwsOptions.resourceNameSuffix). Default none. */
   readonly resourceNameSuffix?: string;
+  /**
+   * Reshards an on-demand stream as AWS does by itself under load (LocalAws.scaleOnDemandStream); without
+   * it a reshard of an on-demand stream is skipped (and said so). Provisioned streams need none: UpdateShardCount.
+   */
+  readonly scaleOnDemandStream?: (streamName: string, shardCount: number) => Promise<void>;
 }
 
 export class TargetControl {
@@ -29,6 +34,17 @@ export class TargetControl {
   /** Whether the target can break connections (see ScenarioTarget.setFault). */
   get canInjectFaults(): boolean {
     return this.target.setFault !== undefined;
+  }
+
+  /** Whether the target can reshard an on-demand stream (see ScenarioTarget.scaleOnDemandStream). */
+  get canScaleOnDemandStreams(): boolean {
+    return this.target.scaleOnDemandStream !== undefined;
+  }
+
+  /** Reshards an on-demand stream to `shardCount` open shards; throws on a target that cannot. */
+  async scaleOnDemandStream(streamName: string, shardCount: number): Promise<void> {
+    if (!this.target.scaleOnDemandStream) throw new TargetStateError('this target cannot reshard an on-demand stream');
+    await this.target.scaleOnDemandStream(streamName, shardCount);
   }
 
   /** Enables or disables every driven mapping and waits until the Lambda API reports it. */

@@ -6,15 +6,24 @@
  * With AWS_ENDPOINT_URL set (LocalStack, MiniStack...) nothing is started: the stack is deployed there
  * with cdklocal and the tests run against that endpoint. That path is not exercised in our CI.
  *
+ * With STREAM_PIPELINE_EMULATOR_* set (the environment `stream-pipeline local` prints) its emulators are
+ * reused: nothing is started, and every test deploys its own uniquely named resources beside its stack.
+ *
  * Environment:
  *   AWS_ENDPOINT_URL             external target; start no emulators
+ *   STREAM_PIPELINE_EMULATOR_*   a running `stream-pipeline local`'s emulators; start none
  *   STREAM_PIPELINE_SKIP_SYNTH=1 reuse the existing cdk.out (faster local iterations)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { synthesize as cdkSynth } from '../lib/synth';
-import { baseLocalEnv, startEmulators, type RunningEmulators } from '../local/emulators';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createKinesisClient } from '../sdk/clients';
+import type { EmulatorEndpoints } from '../local/contracts';
+import { baseLocalEnv, endpointEnv, ENDPOINT_VARIABLES, handedOverEmulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type RunningEmulators } from '../local/emulators';
 
 const ROOT = resolve(__dirname, '..');
 const TEST_CONCURRENCY = 2;
@@ -71,6 +80,21 @@ async function deployToExternalTarget(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+/** Emulators handed over by a running `stream-pipeline local` must answer, or the whole run would time out test by test. */
+async function probeHandedOver(endpoints: EmulatorEndpoints): Promise<void> {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const kinesis = createKinesisClient({ ...common, endpoint: endpoints.kinesis });
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
+  const sqs = new SQSClient({ ...common, endpoint: endpoints.sqs });
+  try {
+    await Promise.all([kinesis.send(new ListStreamsCommand({})), dynamodb.send(new ListTablesCommand({})), sqs.send(new ListQueuesCommand({}))]);
+  } catch (error) {
+    throw new Error(`the emulators in STREAM_PIPELINE_EMULATOR_* do not answer (${(error as Error).message}): is \`stream-pipeline local\` still running? Unset them to let the tests start their own`);
+  } finally {
+    [kinesis, dynamodb, sqs].forEach((client) => client.destroy());
+  }
+}
+
 async function main(): Promise<number> {
   const targets = process.argv.slice(2);
   const files = expandTestFiles(targets.length > 0 ? targets : ['test']);
@@ -104,8 +128,15 @@ async function main(): Promise<number> {
       for (const [key, value] of Object.entries(baseLocalEnv())) env[key] ??= value;
     }
     await synthesize(env);
+    // A shell that talks to a local target has its endpoints exported; the tests get the emulators' own.
+    const handedOver = external ? undefined : handedOverEmulators(env);
+    if (!external) for (const variable of Object.values(ENDPOINT_VARIABLES)) delete env[variable];
     if (external) {
       await deployToExternalTarget(env);
+    } else if (handedOver) {
+      await probeHandedOver(handedOver);
+      Object.assign(env, endpointEnv(handedOver));
+      log(`reusing the emulators of a running \`stream-pipeline local\` (STREAM_PIPELINE_EMULATOR_*): ${Object.values(handedOver).join(' ')}`);
     } else {
       const began = Date.now();
       emulators = await startEmulators({ logDir: join(ROOT, '.local-aws', 'logs') });

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { ExamplePipeline } from '../../client/examples/pipeline-events';
 import { generateLoad, type LoadOptions, type LoadSummary } from '../../client/operations/load-generator';
-import { ACTION_NAMES, type ActionName } from '../../lib/config';
+import { ACTION_NAMES, builtInAction, type ActionName } from '../../lib/config';
 import { addStreamOptions, EXIT_PARTIAL, parseDuration, parseFraction, parsePositiveInt, printJson, resolveStream, UsageError, withClients, type TargetOptions } from './common';
 import { DEFAULT_CLI_SOURCE } from './put';
 
@@ -54,10 +54,13 @@ Examples:
       withClients(async (clients, options: LoadCommandOptions) => {
         if (options.duration !== undefined && options.count !== undefined) throw new UsageError('give --duration or --count, not both');
         const target = resolveStream(options);
-        const action = options.action ?? target.pipeline?.action;
-        if (!action) throw new UsageError('with --stream, say which events to generate: --action <orders|telemetry|noop>');
-        // --pipeline: its own events. --stream: the --action's, readings inside the limits of a configured pipeline running it.
-        const pipeline: ExamplePipeline = target.pipeline ?? { action, telemetry: target.config.pipelines.find((p) => p.action === action)?.telemetry };
+        const own = target.pipeline ? builtInAction(target.pipeline) : undefined;
+        const action = options.action ?? own;
+        if (!action) {
+          throw new UsageError(target.pipeline ? `pipeline "${target.pipeline.name}" runs an action of your own: say which example events to generate with --action <${ACTION_NAMES.join('|')}>` : `with --stream, say which events to generate: --action <${ACTION_NAMES.join('|')}>`);
+        }
+        // --pipeline: its own events (an action of the user's own: the --action's). --stream: the --action's, readings inside the limits of a configured pipeline running it.
+        const pipeline: ExamplePipeline = own ? { action: own, telemetry: target.pipeline?.telemetry } : { action, telemetry: target.config.pipelines.find((p) => p.action === action)?.telemetry };
         const until: LoadOptions['until'] = options.count !== undefined ? { count: options.count } : { durationMs: options.duration ?? DEFAULT_DURATION_MS };
         const total = 'count' in until ? until.count : until.durationMs / 1000;
 

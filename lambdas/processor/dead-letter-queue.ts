@@ -8,7 +8,8 @@
  * the message through its identity and the error text. A message SQS still refuses as the sender's
  * fault is sent again without them; only if that fails too is the record reported as failed.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type * as SqsModule from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudEvent } from '../shared/envelope';
 import {
   POISON_RECORD_ATTRIBUTE,
@@ -96,16 +97,26 @@ function packBatches(entries: SendMessageBatchRequestEntry[]): SendMessageBatchR
   return batches;
 }
 
+/**
+ * An SQS client, or how to make one at first use: the Lambda entries pass the latter
+ * (./processor.ts `defaultClients`), so a cold start does not load the SQS client that only poison needs.
+ */
+export type SqsClientSource = SQSClient | (() => Promise<SQSClient>);
+
 export interface DeadLetterResult {
   /** Indexes of the records that are NOT on the queue, with the error: they must be reported as failed. */
   readonly failed: ReadonlyMap<number, string>;
 }
 
-async function sendEntries(sqs: SQSClient, queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<Map<number, { error: string; senderFault: boolean }>> {
+async function sendEntries(source: SqsClientSource, queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<Map<number, { error: string; senderFault: boolean }>> {
   const failed = new Map<number, { error: string; senderFault: boolean }>();
   await Promise.all(
     packBatches(entries).map(async (batch) => {
       try {
+        // Inside the try: a client that cannot be made fails these records (reported failed, never dropped).
+        const sqs = typeof source === 'function' ? await source() : source;
+        // Lazy load, with the client (see SqsClientSource).
+        const { SendMessageBatchCommand } = require('@aws-sdk/client-sqs') as typeof SqsModule;
         const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
         for (const f of out.Failed ?? []) failed.set(Number(f.Id), { error: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}`, senderFault: f.SenderFault === true });
       } catch (error) {
@@ -116,7 +127,7 @@ async function sendEntries(sqs: SQSClient, queueUrl: string, entries: SendMessag
   return failed;
 }
 
-export async function sendToDeadLetterQueue(sqs: SQSClient, queueUrl: string, pipeline: string, poisons: readonly PoisonRecord[]): Promise<DeadLetterResult> {
+export async function sendToDeadLetterQueue(sqs: SqsClientSource, queueUrl: string, pipeline: string, poisons: readonly PoisonRecord[]): Promise<DeadLetterResult> {
   if (poisons.length === 0) return { failed: new Map() };
   const now = new Date();
   const first = await sendEntries(sqs, queueUrl, poisons.map((p, i) => entryOf(pipeline, p, i, now, false)));

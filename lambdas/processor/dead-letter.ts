@@ -11,9 +11,8 @@
  *    stream position (`dlq replay` puts each record back once).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { sendToDeadLetterQueue, type PoisonRecord } from './dead-letter-queue';
+import { sendToDeadLetterQueue, type PoisonRecord, type SqsClientSource } from './dead-letter-queue';
 import { backoffMs, batchGet, batchWrite, sleep, type DynamoUsage } from './dynamo';
 import { describeError } from './errors';
 import { deadLetterMarker, deadLetterMarkerKey, type IdempotencyWrites } from './idempotency';
@@ -21,7 +20,7 @@ import { recordPosition, type UserRecord } from './records';
 import type { WorkItem } from './work-item';
 
 export interface DeadLetterContext {
-  readonly sqs: SQSClient;
+  readonly sqs: SqsClientSource;
   readonly queueUrl: string;
   readonly pipeline: string;
   readonly ddb: DynamoDBDocumentClient;

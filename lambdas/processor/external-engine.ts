@@ -170,7 +170,7 @@ export async function runExternal(action: ExternalAction, groups: readonly KeyGr
 
   const nowMs = ctx.now();
   const writes: WriteRequest[] = [...held].map((item) => {
-    if (item.outcome === 'processed' || item.outcome === 'stale') return { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs) } };
+    if (item.outcome === 'processed' || item.outcome === 'stale') return { PutRequest: { Item: completedItem(ctx.idempotency, item.storageKey!, nowMs, item.outcome) } };
     if (item.poison) return { PutRequest: { Item: deadLetteredKeyItem(ctx.idempotency, item.storageKey!, nowMs, recordPosition(item.record), item.poison) } };
     return { DeleteRequest: { Key: { [IdempotencyTable.partitionKey]: item.storageKey! } } };
   });

@@ -18,7 +18,7 @@
  *
  * Items stay far below 1 KB, so each transactional put costs 2 WCU and each plain put 1 WCU.
  */
-import { IdempotencyStatus, IdempotencyTable } from '../shared/tables';
+import { IdempotencyOutcome, IdempotencyStatus, IdempotencyTable } from '../shared/tables';
 import type { Item, TransactItem } from './dynamo';
 
 export type KeyState = 'absent' | 'completed' | 'claimed' | 'dead-lettered';
@@ -71,8 +71,14 @@ function conditionalPut(writes: IdempotencyWrites, item: Item, nowMs: number, po
 
 const expiresAt = (writes: IdempotencyWrites, nowMs: number) => Math.floor(nowMs / 1000) + writes.ttlSeconds;
 
-export function completedItem(writes: IdempotencyWrites, key: string, nowMs: number): Item {
-  return { [IdempotencyTable.partitionKey]: key, status: IdempotencyStatus.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs) };
+/** The record's outcome as the key keeps it (IdempotencyOutcome), or none when it is not known. */
+export function outcomeAttribute(outcome: 'processed' | 'stale' | undefined): Item {
+  if (outcome === undefined) return {};
+  return { outcome: outcome === 'stale' ? IdempotencyOutcome.Stale : IdempotencyOutcome.Processed };
+}
+
+export function completedItem(writes: IdempotencyWrites, key: string, nowMs: number, outcome?: 'processed' | 'stale'): Item {
+  return { [IdempotencyTable.partitionKey]: key, status: IdempotencyStatus.Completed, [IdempotencyTable.ttlAttribute]: expiresAt(writes, nowMs), ...outcomeAttribute(outcome) };
 }
 
 /**
@@ -81,8 +87,15 @@ export function completedItem(writes: IdempotencyWrites, key: string, nowMs: num
  * must also reach the DLQ (a too-late event: counted as too late, recorded with its bytes): a
  * redelivery of it is dead-lettered again (once, by position) instead of skipped as a duplicate.
  */
-export function completeInTransaction(writes: IdempotencyWrites, key: string, nowMs: number, position: string, deadLetter?: { reason: string; error: string }): TransactItem {
-  const item = completedItem(writes, key, nowMs);
+export function completeInTransaction(
+  writes: IdempotencyWrites,
+  key: string,
+  nowMs: number,
+  position: string,
+  deadLetter?: { reason: string; error: string },
+  outcome?: 'processed' | 'stale',
+): TransactItem {
+  const item = completedItem(writes, key, nowMs, outcome);
   return conditionalPut(writes, deadLetter ? { ...item, deadLetterReason: deadLetter.reason, deadLetterError: deadLetter.error.slice(0, 1000) } : item, nowMs, position);
 }
 

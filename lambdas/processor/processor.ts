@@ -13,14 +13,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type * as SqsModule from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, ScheduledEvent } from 'aws-lambda';
 import type { Action, ActionClients, ActionFactory, WindowedAction } from '../actions/action';
 import { PoisonReason } from '../shared/dlq-message';
 import { readBatch } from './batch-read';
 import { deadLetteredEarlier, deadLetterPoison } from './dead-letter';
+import type { SqsClientSource } from './dead-letter-queue';
 import { DynamoUsage } from './dynamo';
 import { marshallingOptions, unmarshallingOptions } from './dynamo-options';
 import { closerEmfLines, emfLines, stdoutMetricsWriter, type MetricsWriter } from './emf';
@@ -36,7 +38,8 @@ import { ProcessorEnv } from '../shared/environment';
 import { commitTransactional, planTransactional } from './transactional-engine';
 import type { WorkItem } from './work-item';
 import { publishAlerts } from './windows/alerts-outbox';
-import { runCloser, type CloserReport } from './windows/closer';
+import type * as Closer from './windows/closer';
+import type { CloserReport } from './windows/closer';
 import { ShardWatermarkWriter } from './windows/watermark';
 import { windowSpec } from './windows/window-math';
 import { runWindowed } from './windows/windowed-engine';
@@ -44,7 +47,7 @@ import { describeError, SettingsError } from './errors';
 
 export interface ProcessorDependencies {
   /** `kinesis`: windowed pipelines only (the scheduled closer lists the stream's shards). */
-  readonly clients: ActionClients & { readonly sqs: SQSClient; readonly kinesis?: KinesisClient };
+  readonly clients: ActionClients & { readonly sqs: SqsClientSource; readonly kinesis?: KinesisClient };
   readonly logger: Logger;
   readonly metricsWriter: MetricsWriter;
   /** Default: read from the environment at the first invocation. */
@@ -69,11 +72,20 @@ export function isScheduledEvent(event: unknown): event is ScheduledEvent {
   return typeof event === 'object' && event !== null && (event as ScheduledEvent).source === 'aws.events' && (event as ScheduledEvent)['detail-type'] === 'Scheduled Event';
 }
 
-/** The AWS clients, from the standard configuration chain (region, credentials, endpoints from the environment). */
+/**
+ * The AWS clients, from the standard configuration chain (region, credentials, endpoints from the
+ * environment). The SQS client (the DLQ) is made when the first poison record is sent: most containers
+ * never send one, and loading it would lengthen every cold start.
+ */
 export function defaultClients(): ProcessorDependencies['clients'] {
+  let sqs: SQSClient | undefined;
   return {
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: marshallingOptions(), unmarshallOptions: unmarshallingOptions() }),
-    sqs: new SQSClient({}),
+    sqs: async () => {
+      // Lazy load (esbuild bundles it as a module initialised when first required).
+      sqs ??= new (require('@aws-sdk/client-sqs') as typeof SqsModule).SQSClient({});
+      return sqs;
+    },
   };
 }
 
@@ -90,12 +102,24 @@ export function createProcessor(factory: ActionFactory, overrides: Partial<Proce
   const handler = async (event: KinesisStreamEvent | ScheduledEvent, context: LambdaContext): Promise<KinesisStreamBatchResponse | CloserReport> => {
     if (!runtime) {
       const settings = deps.settings ?? readProcessorSettings();
-      runtime = { settings, action: factory(settings, deps.clients) };
+      runtime = { settings, action: declaredKind(factory(settings, deps.clients), settings) };
     }
     if (isScheduledEvent(event)) return closeWindows(runtime.action, runtime.settings, deps, context);
     return processBatch(event, context, runtime.settings, runtime.action, deps, watermarks);
   };
   return handler as ProcessorHandler;
+}
+
+/**
+ * The stack provisions a pipeline for the kind its configuration declares (an action from the user's own
+ * code: `action: { entry, kind }`); an action of another kind would run without the guarantees its kind
+ * needs, so it does not run at all.
+ */
+function declaredKind(action: Action, settings: ProcessorSettings): Action {
+  if (settings.actionKind !== undefined && settings.actionKind !== action.kind) {
+    throw new SettingsError(`The pipeline declares ${settings.actionKind === 'external' ? 'an' : 'a'} ${settings.actionKind} action (${ProcessorEnv.ActionKind}) but its entry's action is ${action.kind}: make the configuration's action.kind and the action's kind agree`);
+  }
+  return action;
 }
 
 /** Completed keys are duplicates; a key claimed by another record's live lease fails (retryable). */
@@ -215,6 +239,10 @@ async function closeWindows(action: Action, settings: ProcessorSettings, deps: P
   if (!kinesis) throw new SettingsError('a windowed processor needs a Kinesis client (see lambdas/handlers/returns.ts)');
   if (!settings.streamName) throw new SettingsError(`a windowed processor needs ${ProcessorEnv.StreamName}`);
   const usage = new DynamoUsage();
+  // Loaded at the first scheduled run: only windowed pipelines have one, and the closer brings the
+  // Kinesis client (it lists the stream's shards) that no other pipeline's cold start should pay for.
+  // Lazy load (esbuild bundles it as a module initialised when first required).
+  const { runCloser } = require('./windows/closer') as typeof Closer;
   const report = await runCloser(action, {
     ddb: deps.clients.dynamodb,
     kinesis,

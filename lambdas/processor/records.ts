@@ -2,9 +2,13 @@
  * Turns a Lambda Kinesis event into user records: KPL aggregates are unpacked (aws-kinesis-agg),
  * each user record keeps the outer sequence number (the batch item identifier AWS understands) and
  * its position inside the aggregate, and is decoded into a CloudEvent or a poison reason.
+ *
+ * A record that does not start with the KPL magic number is a plain record, passed through as the
+ * library itself would (it makes the same test): aws-kinesis-agg, and protobufjs with it, is loaded at
+ * the first aggregated record only, not at every cold start (producers aggregate only when asked to).
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { deaggregate } from 'aws-kinesis-agg';
+import type * as KinesisAggregation from 'aws-kinesis-agg';
 import { decodeEnvelope, idempotencyKeyOf, type CloudEvent } from '../shared/envelope';
 import { PoisonReason } from '../shared/dlq-message';
 
@@ -31,6 +35,16 @@ function shardIdOf(record: KinesisStreamRecord): string {
   return colon > 0 ? record.eventID.slice(0, colon) : record.eventID;
 }
 
+/** The first 4 bytes of a KPL aggregated record (aggregation-format.md of the KPL). */
+const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
+
+let aggregation: typeof KinesisAggregation | undefined;
+function kinesisAggregation(): typeof KinesisAggregation {
+  // A require at first use, not an import: esbuild bundles it as a module initialised when first required.
+  aggregation ??= require('aws-kinesis-agg') as typeof KinesisAggregation;
+  return aggregation;
+}
+
 /** A user record of an aggregate whose partition key index points outside the aggregate's key table. */
 type KeylessUserRecord = UserRecord & { readonly keyless: true };
 
@@ -46,10 +60,16 @@ function userRecordsOf(record: KinesisStreamRecord): (UserRecord | KeylessUserRe
     eventSourceARN: record.eventSourceARN,
     sequenceNumber: record.kinesis.sequenceNumber,
   };
+  const bytes = Buffer.from(record.kinesis.data, 'base64');
+  if (bytes.length < KPL_MAGIC.length || !bytes.subarray(0, KPL_MAGIC.length).equals(KPL_MAGIC)) {
+    // What the library gives for a plain record, key check included.
+    const { partitionKey } = record.kinesis;
+    return [typeof partitionKey === 'string' ? { ...common, partitionKey, data: bytes } : { ...common, partitionKey, data: bytes, keyless: true as const }];
+  }
   const out: (UserRecord | KeylessUserRecord)[] = [];
   let failure: Error | undefined;
   // The library calls back synchronously; an error may be reported more than once, keep the first.
-  deaggregate(
+  kinesisAggregation().deaggregate(
     record.kinesis,
     true,
     (error, user) => {

@@ -35,6 +35,8 @@ export interface ProcessorSettings {
   readonly timeMarginMs: number;
   /** An event dated further ahead of the processor's clock than this is poison (`time-in-future`). */
   readonly clockSkewAllowanceSeconds: number;
+  /** Only actions from the user's own code: the kind the pipeline declares (the action must have it). */
+  readonly actionKind?: string;
 }
 
 
@@ -66,6 +68,7 @@ export function readProcessorSettings(env: NodeJS.ProcessEnv = process.env): Pro
     keyConcurrency: positiveInt(ProcessorEnv.KeyConcurrency, ProcessorDefaults.keyConcurrency),
     timeMarginMs: positiveInt(ProcessorEnv.TimeMarginMs, ProcessorDefaults.timeMarginMs, 0),
     clockSkewAllowanceSeconds: positiveInt(ProcessorEnv.ClockSkewAllowanceSeconds, ProcessorDefaults.clockSkewAllowanceSeconds, 0),
+    actionKind: env[ProcessorEnv.ActionKind] || undefined,
   };
 }
 

@@ -162,7 +162,7 @@ function itemsOf(unit: CommitUnit, ctx: EngineContext, nowMs: number): { items: 
   const idempotencyIndex: number[] = [];
   for (const step of unit.steps) {
     idempotencyIndex.push(items.length);
-    items.push(completeInTransaction(ctx.idempotency, step.item.storageKey!, nowMs, recordPosition(step.item.record)));
+    items.push(completeInTransaction(ctx.idempotency, step.item.storageKey!, nowMs, recordPosition(step.item.record), undefined, step.outcome));
   }
   for (const [key, attributes] of finalStates(unit)) items.push(statePut(ctx.stateTable!, key, attributes, versionOf(unit.plan.committed, key)));
   return { items, idempotencyIndex };

@@ -23,3 +23,9 @@ export const WINDOWED_ACTIONS: readonly ActionName[] = ['returns'];
  */
 export type ActionKind = 'transactional' | 'external' | 'windowed';
 
+/**
+ * The kinds an action from the user's own code may have (a pipeline's `action: { entry, kind }`): windowed
+ * actions need the `windows` section and a closer schedule, which only the built-in `returns` has so far.
+ */
+export const CUSTOM_ACTION_KINDS = ['transactional', 'external'] as const satisfies readonly ActionKind[];
+export type CustomActionKind = (typeof CUSTOM_ACTION_KINDS)[number];

@@ -39,36 +39,43 @@ export const PoisonReason = {
 } as const;
 export type PoisonReason = (typeof PoisonReason)[keyof typeof PoisonReason];
 
-export const poisonRecordMessageSchema = z.object({
-  kind: z.literal(POISON_RECORD_KIND),
-  version: z.literal(POISON_RECORD_VERSION),
-  /** Pipeline name (the `Pipeline` metric dimension). */
-  pipeline: z.string(),
-  reason: z.enum(Object.values(PoisonReason) as [PoisonReason, ...PoisonReason[]]),
-  /** What exactly was wrong (field-level reasons, or the action's error message). */
-  error: z.string(),
-  /** When the processor dead-lettered the record (ISO 8601 UTC). */
-  time: z.string(),
-  record: z.object({
-    /** The user record's bytes, base64. Absent only when `dataOmitted` says why. */
-    data: z.optional(z.string()),
-    /** Set when the data did not fit in an SQS message; read it from the stream by shard + sequence number. */
-    dataOmitted: z.optional(z.literal('too-large')),
-    partitionKey: z.string(),
-    shardId: z.string(),
-    /** The Kinesis record's sequence number (for a KPL aggregate: the outer record's). */
-    sequenceNumber: z.string(),
-    /** Position inside a KPL aggregate; absent for plain records. */
-    subSequenceNumber: z.optional(z.int()),
-    /** Kinesis `approximateArrivalTimestamp` as ISO 8601 UTC. */
-    approximateArrivalTimestamp: z.string(),
-    eventSourceARN: z.string(),
-  }),
-  /** CloudEvents identity, when the envelope was readable. */
-  event: z.optional(z.object({ id: z.string(), source: z.string(), type: z.string() })),
-});
+/**
+ * Built at the first parse, not at import: the processor writes these messages but never parses one,
+ * and building a zod schema is work every cold start of every processor would pay for nothing.
+ */
+const buildPoisonRecordMessageSchema = () =>
+  z.object({
+    kind: z.literal(POISON_RECORD_KIND),
+    version: z.literal(POISON_RECORD_VERSION),
+    /** Pipeline name (the `Pipeline` metric dimension). */
+    pipeline: z.string(),
+    reason: z.enum(Object.values(PoisonReason) as [PoisonReason, ...PoisonReason[]]),
+    /** What exactly was wrong (field-level reasons, or the action's error message). */
+    error: z.string(),
+    /** When the processor dead-lettered the record (ISO 8601 UTC). */
+    time: z.string(),
+    record: z.object({
+      /** The user record's bytes, base64. Absent only when `dataOmitted` says why. */
+      data: z.optional(z.string()),
+      /** Set when the data did not fit in an SQS message; read it from the stream by shard + sequence number. */
+      dataOmitted: z.optional(z.literal('too-large')),
+      partitionKey: z.string(),
+      shardId: z.string(),
+      /** The Kinesis record's sequence number (for a KPL aggregate: the outer record's). */
+      sequenceNumber: z.string(),
+      /** Position inside a KPL aggregate; absent for plain records. */
+      subSequenceNumber: z.optional(z.int()),
+      /** Kinesis `approximateArrivalTimestamp` as ISO 8601 UTC. */
+      approximateArrivalTimestamp: z.string(),
+      eventSourceARN: z.string(),
+    }),
+    /** CloudEvents identity, when the envelope was readable. */
+    event: z.optional(z.object({ id: z.string(), source: z.string(), type: z.string() })),
+  });
 
-export type PoisonRecordMessage = z.infer<typeof poisonRecordMessageSchema>;
+let poisonRecordMessageSchema: ReturnType<typeof buildPoisonRecordMessageSchema> | undefined;
+
+export type PoisonRecordMessage = z.infer<ReturnType<typeof buildPoisonRecordMessageSchema>>;
 
 /** Parses an SQS body; undefined when it is not a poison-record message (e.g. an ESM on-failure record). */
 export function parsePoisonRecordMessage(body: string): PoisonRecordMessage | undefined {
@@ -78,6 +85,7 @@ export function parsePoisonRecordMessage(body: string): PoisonRecordMessage | un
   } catch {
     return undefined;
   }
+  poisonRecordMessageSchema ??= buildPoisonRecordMessageSchema();
   const result = poisonRecordMessageSchema.safeParse(parsed);
   return result.success ? result.data : undefined;
 }

@@ -23,6 +23,11 @@ export const ProcessorEnv = {
   SpikeConfig: 'SPIKE_CONFIG',
   /** Windowed actions only: the stream's name (the closer lists its shards for the watermark). */
   StreamName: 'STREAM_NAME',
+  /**
+   * Actions from the user's own code only: the kind the pipeline declares (`action.kind`); the processor
+   * refuses to run an action of another kind (the stack provisioned for the declared one).
+   */
+  ActionKind: 'ACTION_KIND',
 } as const;
 
 /** Powertools' own variables (service name, log level, metrics namespace). */

@@ -16,6 +16,15 @@ export const IdempotencyTable = {
 /** The `status` of an idempotency item. */
 export const IdempotencyStatus = { Completed: 'COMPLETED', InProgress: 'IN_PROGRESS', DeadLettered: 'DEAD_LETTERED' } as const;
 
+/**
+ * The `outcome` of a COMPLETED key: its event's effect was made (`PROCESSED`), or it was older than the
+ * stored state and kept out (`STALE`, the orders action's newest-wins rule). It lets a reader (the
+ * `npm start` reconciliation, an operator) tell, event by event, whether an entity's events were applied
+ * in the order they were put. Keys completed before it was recorded have none.
+ */
+export const IdempotencyOutcome = { Processed: 'PROCESSED', Stale: 'STALE' } as const;
+export type IdempotencyOutcome = (typeof IdempotencyOutcome)[keyof typeof IdempotencyOutcome];
+
 /** DynamoDB allows 2048 bytes of partition key; long source#id pairs are stored as their digest. */
 const MAX_PLAIN_KEY_BYTES = 1024;
 

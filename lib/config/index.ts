@@ -3,7 +3,7 @@
  * shared by the stack, the local target, the CLI, the docs and the tests.
  */
 import { pipelinesConfig } from './pipelines';
-import { parseConfig, UnknownPipelineError, type PipelineConfig, type PipelinesConfig } from './schema';
+import { parseConfig, UnknownPipelineError, type ActionName, type CustomActionConfig, type PipelineConfig, type PipelinesConfig } from './schema';
 
 export * from './schema';
 export * from './resource-names';
@@ -20,6 +20,21 @@ export function findPipeline(config: PipelinesConfig, name: string): PipelineCon
     throw new UnknownPipelineError(`Unknown pipeline "${name}". Configured pipelines: ${config.pipelines.map((p) => p.name).join(', ')}`);
   }
   return pipeline;
+}
+
+/** The built-in action a pipeline runs, or undefined when it runs an action from the user's own code. */
+export function builtInAction(pipeline: Pick<PipelineConfig, 'action'>): ActionName | undefined {
+  return typeof pipeline.action === 'string' ? pipeline.action : undefined;
+}
+
+/** The action from the user's own code a pipeline runs, or undefined for a built-in one. */
+export function customAction(pipeline: Pick<PipelineConfig, 'action'>): CustomActionConfig | undefined {
+  return typeof pipeline.action === 'string' ? undefined : pipeline.action;
+}
+
+/** The action as people read it (descriptions, dashboard, plan): a built-in name, or `<kind> <entry>`. */
+export function actionLabel(pipeline: Pick<PipelineConfig, 'action'>): string {
+  return typeof pipeline.action === 'string' ? pipeline.action : `${pipeline.action.kind} ${pipeline.action.entry}`;
 }
 
 /** The IteratorAge alarm threshold: explicit, or twice the latency objective. */

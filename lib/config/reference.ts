@@ -150,6 +150,8 @@ function schemaAt(root: JsonSchema, fieldPath: string): { node: JsonSchema; requ
       node = typeof node.additionalProperties === 'object' ? node.additionalProperties : {};
       continue;
     }
+    // A union of a value and an object (`action`: a name or `{ entry, kind }`): the fields are the object's.
+    if (!node.properties && node.anyOf) node = node.anyOf.find((branch) => branch.properties) ?? node;
     required = node.required?.includes(name) ?? false;
     node = node.properties?.[name] ?? {};
     if (raw.endsWith('[]')) node = { ...node.items, default: node.default, minItems: node.minItems } as JsonSchema;
@@ -162,6 +164,7 @@ function describeType(schema: JsonSchema): string {
   const node = schema.maximum === Number.MAX_SAFE_INTEGER ? { ...schema, maximum: undefined } : schema;
   if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (node.anyOf?.every((o) => o.const !== undefined)) return `one of ${node.anyOf.map((o) => String(o.const)).join(', ')}`;
+  if (node.anyOf) return node.anyOf.map(describeType).join(', or ');
   const range = [
     node.minimum !== undefined && node.maximum !== undefined ? `${node.minimum}–${node.maximum}` : '',
     node.minimum !== undefined && node.maximum === undefined ? `≥ ${node.minimum}` : '',

@@ -14,6 +14,8 @@ export interface PipelineResourceNames {
   readonly stateTableName: string;
   /** Only the `telemetry` action has an alerts topic. */
   readonly alertsTopicName: string;
+  /** The enhanced fan-out stream consumer the processor's mapping reads through (`eventSource.consumer: efo`). */
+  readonly consumerName: string;
   /** Prefix of every alarm of the pipeline: `<prefix><AlarmKind>` (`alarmName`). */
   readonly alarmNamePrefix: string;
 }
@@ -27,6 +29,7 @@ export function pipelineResourceNames(stackName: string, pipelineName: string): 
     functionName: `${base}-processor`,
     stateTableName: `${base}-state`,
     alertsTopicName: `${base}-alerts`,
+    consumerName: `${base}-processor`,
     alarmNamePrefix: `${base}-`,
   };
 }
@@ -62,4 +65,23 @@ export type AlarmKindName = (typeof AlarmKind)[keyof typeof AlarmKind];
 /** The physical name of a pipeline's alarm of `kind`. */
 export function alarmName(names: Pick<PipelineResourceNames, 'alarmNamePrefix'>, kind: AlarmKindName): string {
   return `${names.alarmNamePrefix}${kind}`;
+}
+
+/**
+ * The stacks of the `stack-per-pipeline` layout (lib/layout/), and the SSM parameter through which a
+ * pipeline stack tells the dashboard stack its mapping's UUID (no cross-stack export: see README,
+ * "Many pipelines").
+ */
+export function layoutStackNames(stackName: string): {
+  alarmsStackName: string;
+  dashboardStackName: string;
+  pipelineStackName(pipelineName: string): string;
+  eventSourceMappingParameter(pipelineName: string): string;
+} {
+  return {
+    alarmsStackName: `${stackName}-alarms`,
+    dashboardStackName: `${stackName}-dashboard`,
+    pipelineStackName: (pipelineName) => `${stackName}-pipeline-${pipelineName}`,
+    eventSourceMappingParameter: (pipelineName) => `/${stackName}/pipelines/${pipelineName}/event-source-mapping-uuid`,
+  };
 }

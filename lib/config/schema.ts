@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { pipelineResourceNames } from './resource-names';
 import { ProcessorDefaults } from '../../lambdas/shared/processor-defaults';
 import { telemetrySchema } from '../../lambdas/shared/telemetry-config';
-import { ACTION_NAMES, WINDOWED_ACTIONS } from '../../lambdas/shared/actions';
+import { ACTION_NAMES, CUSTOM_ACTION_KINDS, WINDOWED_ACTIONS } from '../../lambdas/shared/actions';
 import { spikeSchema, windowsSchema } from '../../lambdas/shared/windows-config';
 
 // The built-in action names are a contract with the Lambda code (lambdas/shared/actions.ts); the
 // configuration's readers get them from here too.
-export { ACTION_NAMES, WINDOWED_ACTIONS, type ActionName } from '../../lambdas/shared/actions';
+export { ACTION_NAMES, CUSTOM_ACTION_KINDS, WINDOWED_ACTIONS, type ActionName, type CustomActionKind } from '../../lambdas/shared/actions';
 
 const MAX_RETENTION_HOURS = 8760;
 const MIN_RECORD_AGE_SECONDS = 60;
@@ -62,7 +62,19 @@ const processorSchema = z.strictObject({
   clockSkewAllowanceSeconds: z.int().min(0).max(86_400).default(ProcessorDefaults.clockSkewAllowanceSeconds),
 });
 
+/** How the mapping reads the stream: the names `stream-pipeline plan --consumer` takes too. */
+export const EVENT_SOURCE_CONSUMERS = ['polling', 'efo'] as const;
+export type EventSourceConsumer = (typeof EVENT_SOURCE_CONSUMERS)[number];
+
 const eventSourceSchema = z.strictObject({
+  /**
+   * How the mapping reads the stream. `polling` (shared throughput): Lambda polls each shard about once a
+   * second and shares the shard's 5 reads/s and 2 MB/s with every other consumer, at no extra cost.
+   * `efo` (enhanced fan-out): the stack registers a stream consumer and maps it, and Kinesis pushes
+   * records within about 70 ms over the consumer's own 2 MB/s per shard; billed per consumer-shard-hour
+   * and per GB retrieved (prices under "Enhanced fan-out: what it costs" below). Default polling.
+   */
+  consumer: z.enum(EVENT_SOURCE_CONSUMERS).default('polling'),
   /** Records per invocation (1–10,000). Default 100. */
   batchSize: z.int().min(1).max(10_000).default(100),
   /** Seconds to gather records before invoking (0–300). Default 1. */
@@ -117,6 +129,35 @@ const alarmsSchema = z.strictObject({
   evaluationPeriods: z.int().min(1).max(100).default(3),
 });
 
+/** The file types NodejsFunction bundles (esbuild), as it checks them. */
+const ENTRY_FILE = /\.(ts|mts|cts|tsx|js|mjs|cjs|jsx)$/;
+
+/**
+ * An action from the user's own code, beside the built-in names: a Lambda entry of the user's project that
+ * exports `handler = createProcessor(<action factory>)` (`stream-pipeline/processor`), bundled like ours.
+ */
+export const customActionSchema = z.strictObject({
+  /**
+   * The Lambda entry file: absolute, or relative to the directory `cdk synth` runs in (as NodejsFunction's
+   * `entry`). Its dependencies are resolved and locked by the nearest lock file above it.
+   */
+  entry: z.string().regex(ENTRY_FILE, { message: 'must name a TypeScript or JavaScript file (.ts, .mts, .cts, .js, .mjs, .cjs)' }),
+  /**
+   * How the action's effect is made idempotent: `transactional` (state items, exactly once) or `external`
+   * (effects outside DynamoDB, at least once with duplicates suppressed). The processor refuses an action of
+   * another kind.
+   */
+  kind: z.enum(CUSTOM_ACTION_KINDS, { message: `must be one of ${CUSTOM_ACTION_KINDS.join(', ')} (windowed actions are built in only)` }),
+  /** The name the entry exports its handler under. Default `handler`. */
+  handler: z
+    .string()
+    .regex(/^[A-Za-z_$][\w$]*$/, { message: 'must be a JavaScript identifier' })
+    .default('handler'),
+  /** Whether the action keeps state items (the pipeline gets a state table). Default true. */
+  stateTable: z.boolean().default(true),
+});
+export type CustomActionConfig = z.output<typeof customActionSchema>;
+
 export const pipelineSchema = z
   .strictObject({
     /** Lower-case name, used in resource names, metric dimensions and CLI flags. */
@@ -125,8 +166,13 @@ export const pipelineSchema = z
       .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'must be 1–31 lower-case letters, digits or dashes, starting with a letter' }),
     /** What the pipeline is for; shown in alarm descriptions and the dashboard. */
     description: z.string().min(1).max(200),
-    /** Which built-in action processes the events (its Lambda entry is `lambdas/handlers/<action>.ts`). */
-    action: z.enum(ACTION_NAMES),
+    /**
+     * What processes the events: a built-in action's name (its Lambda entry is `lambdas/handlers/<action>.ts`),
+     * or an action from the user's own code, `{ entry, kind }`.
+     */
+    action: z.union([z.enum(ACTION_NAMES), customActionSchema], {
+      error: (issue) => (issue.code === 'invalid_union' && typeof issue.input !== 'object' ? `must be one of ${ACTION_NAMES.join(', ')}, or { entry, kind } for an action of your own` : undefined),
+    }),
     /** The Kinesis data stream. */
     stream: streamSchema.default({ mode: 'ON_DEMAND', retentionHours: 24 }),
     /** The processor function. */
@@ -145,6 +191,15 @@ export const pipelineSchema = z
     spike: z.optional(spikeSchema),
   })
   .superRefine((p, ctx) => {
+    const windowMs = p.eventSource.maxBatchingWindowSeconds * 1000;
+    // An objective of 0 or less is refused on its own field; it says nothing about the window.
+    if (windowMs > 0 && p.alarms.latencyObjectiveMs > 0 && windowMs >= p.alarms.latencyObjectiveMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['eventSource', 'maxBatchingWindowSeconds'],
+        message: `(${p.eventSource.maxBatchingWindowSeconds}s) alone reaches the latency objective (alarms.latencyObjectiveMs = ${p.alarms.latencyObjectiveMs} ms): an event can wait the whole window before its batch is even invoked, so the objective is missed before delivery and processing count; set at most ${Math.ceil(p.alarms.latencyObjectiveMs / 1000) - 1}s, or raise the objective`,
+      });
+    }
     const retentionSeconds = p.stream.retentionHours * 3600;
     if (p.eventSource.maxRecordAgeSeconds >= retentionSeconds) {
       ctx.addIssue({
@@ -177,7 +232,7 @@ export const pipelineSchema = z
     if (p.action !== 'telemetry' && p.telemetry !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['telemetry'], message: 'only applies to the telemetry action' });
     }
-    const windowed = WINDOWED_ACTIONS.includes(p.action);
+    const windowed = typeof p.action === 'string' && WINDOWED_ACTIONS.includes(p.action);
     if (windowed && p.windows === undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `is required for the ${p.action} action` });
     if (!windowed && p.windows !== undefined) ctx.addIssue({ code: 'custom', path: ['windows'], message: `only applies to windowed actions (${WINDOWED_ACTIONS.join(', ')})` });
     if (p.action === 'returns' && p.spike === undefined) ctx.addIssue({ code: 'custom', path: ['spike'], message: 'is required for the returns action' });
@@ -207,6 +262,13 @@ export const configSchema = z
         httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
       })
       .default({ emails: [], httpsEndpoints: [] }),
+    /**
+     * How the pipelines are split into CloudFormation stacks. `single-stack`: one stack named `stackName`
+     * (about 27 resources per pipeline, so at most about 18 pipelines under CloudFormation's 500).
+     * `stack-per-pipeline`: an alarms stack, one stack per pipeline and a dashboard stack, without
+     * cross-stack exports (README, "Many pipelines"). Physical names are the same in both. Default single-stack.
+     */
+    layout: z.enum(['single-stack', 'stack-per-pipeline']).default('single-stack'),
     /** The pipelines this stack deploys (at least one). */
     pipelines: z.array(pipelineSchema).min(1, { message: 'must declare at least one pipeline' }),
   })
@@ -231,12 +293,13 @@ const NAME_LIMITS = {
   idempotencyTableName: 255, // DynamoDB
   stateTableName: 255,
   alertsTopicName: 256, // SNS
+  consumerName: 128, // Kinesis stream consumer
 } as const;
 /**
  * Deploy-time failures caught at configuration time: a derived name longer than AWS accepts.
  * (Alarm and dashboard names cannot exceed their limits within the stack and pipeline name rules.)
  */
-function physicalNameProblems(stackName: string, pipelineName: string): string[] {
+export function physicalNameProblems(stackName: string, pipelineName: string): string[] {
   const names = pipelineResourceNames(stackName, pipelineName);
   return (Object.keys(NAME_LIMITS) as (keyof typeof NAME_LIMITS)[])
     .filter((key) => names[key].length > NAME_LIMITS[key])
@@ -248,6 +311,10 @@ export type PipelinesConfigInput = z.input<typeof configSchema>;
 /** What every consumer reads (defaults filled in). */
 export type PipelinesConfig = z.output<typeof configSchema>;
 export type PipelineConfig = z.output<typeof pipelineSchema>;
+/** One pipeline as written (defaults optional): what `EventPipelineProps` (lib/constructs) are checked against. */
+export type PipelineConfigInput = z.input<typeof pipelineSchema>;
+/** A pipeline's action: a built-in name, or `{ entry, kind }` for an action from the user's own code. */
+export type PipelineActionInput = PipelineConfigInput['action'];
 
 /** Base of every error the configuration raises (as Powertools' BatchProcessingError for its area). */
 export class ConfigError extends Error {
@@ -271,9 +338,35 @@ export class UnknownPipelineError extends ConfigError {}
 export function parseConfig(input: unknown): PipelinesConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidConfigError(result.error.issues.map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
+    throw new InvalidConfigError(withinUnions(result.error.issues).map((issue) => `${describePath(input, issue.path)}: ${issue.message}`));
   }
   return result.data;
+}
+
+/**
+ * Validates one pipeline on its own (the `EventPipeline` construct used without a configuration file) and
+ * fills in its defaults; throws InvalidConfigError listing every problem, each as `pipeline(<name>).<field>`.
+ */
+export function parsePipeline(input: PipelineConfigInput): PipelineConfig {
+  const result = pipelineSchema.safeParse(input);
+  if (!result.success) {
+    const name = typeof input.name === 'string' ? input.name : '?';
+    throw new InvalidConfigError(withinUnions(result.error.issues).map((issue) => `pipeline(${name})${issue.path.length ? '.' : ''}${describePath(input, issue.path)}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/**
+ * A union (`action`: a name or `{ entry, kind }`) that refuses a value says only "Invalid input"; when one
+ * of its branches took the value's type and refused a field of it, that branch's problems are the ones to show.
+ */
+function withinUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((sub) => sub.path.length > 0));
+    if (inside.length !== 1) return [issue];
+    return withinUnions(inside[0]!).map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] }));
+  });
 }
 
 /** Turns ['pipelines', 1, 'eventSource', 'batchSize'] into `pipelines[1](orders).eventSource.batchSize`. */

@@ -16,13 +16,17 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { isWindowed, leaseSeconds, pipelineResourceNames, type ActionName, type PipelineConfig, type PipelineResourceNames } from '../config';
+import { builtInAction, customAction, InvalidConfigError, isWindowed, leaseSeconds, parsePipeline, physicalNameProblems, pipelineResourceNames, type ActionName, type PipelineConfig, type PipelineResourceNames } from '../config';
 import { ProcessorEnv } from '../../lambdas/shared/environment';
 import { IdempotencyTable, StateTable } from '../../lambdas/shared/tables';
 import { pipelineAlarmSpecs, type AlarmSpec } from './alarm-specs';
+import { AlarmTopic } from './alarm-topic';
+import { pipelineInput, type EventPipelineProps } from './event-pipeline-props';
+import { acknowledgePipelineFindings } from './nag-acknowledgements';
 import { PipelineAlarms } from './pipeline-alarms';
 import { ProcessorFunction } from './processor-function';
 import { SqsFailureDestination } from './sqs-failure-destination';
+import { StreamReadSource } from './stream-read-source';
 
 /** Actions that keep their own state (current order state, open telemetry incidents, return windows). */
 const STATEFUL_ACTIONS: readonly ActionName[] = ['orders', 'telemetry', 'returns'];
@@ -43,21 +47,10 @@ const TABLE_ITEM_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
-export interface EventPipelineProps {
-  /** The validated pipeline configuration (an entry of `loadConfig().pipelines`). */
-  readonly pipeline: PipelineConfig;
-  /** Receives ALARM and OK notifications of every alarm of the pipeline. */
-  readonly alarmTopic: sns.ITopic;
-  /**
-   * Physical names of the pipeline's resources.
-   * @default pipelineResourceNames(<stack name>, pipeline.name)
-   */
-  readonly names?: PipelineResourceNames;
-  /** Folder with the Lambda entries `<action>.ts`. @default lambdas/handlers of this repository */
-  readonly handlersDir?: string;
-}
+export type { EventPipelineProps } from './event-pipeline-props';
 
 export class EventPipeline extends Construct {
+  /** The pipeline's settings: the props validated, with every default filled in. */
   readonly pipeline: PipelineConfig;
   readonly names: PipelineResourceNames;
   /**
@@ -66,6 +59,8 @@ export class EventPipeline extends Construct {
    */
   readonly key: kms.Key;
   readonly stream: kinesis.Stream;
+  /** Only with `eventSource.consumer: efo`: the enhanced fan-out consumer the mapping reads through. */
+  readonly streamConsumer?: kinesis.StreamConsumer;
   /** Receives the event source mapping's gave-up batches and the processor's poison records. */
   readonly deadLetterQueue: sqs.Queue;
   readonly idempotencyTable: dynamodb.Table;
@@ -82,13 +77,16 @@ export class EventPipeline extends Construct {
   /** The alarm table this pipeline was built from (one row per alarm). */
   readonly alarmSpecs: readonly AlarmSpec[];
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** Receives ALARM and OK notifications of every alarm: the one given, or the pipeline's own. */
+  readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
-    const { pipeline } = props;
-    const names = props.names ?? pipelineResourceNames(Stack.of(this).stackName, pipeline.name);
+    const pipeline = parsePipeline(pipelineInput(props));
+    const names = props.names ?? defaultNames(Stack.of(this).stackName, pipeline.name);
     this.pipeline = pipeline;
     this.names = names;
+    this.alarmTopic = props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { topicName: `${names.alarmNamePrefix}alarms` }).topic;
 
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the data of the ${names.streamName} pipeline (stream, DLQ, tables, topic)`,
@@ -119,7 +117,7 @@ export class EventPipeline extends Construct {
     });
 
     this.idempotencyTable = this.table('IdempotencyTable', names.idempotencyTableName, IdempotencyTable);
-    if (STATEFUL_ACTIONS.includes(pipeline.action)) {
+    if (keepsState(pipeline)) {
       this.stateTable = this.table('StateTable', names.stateTableName, StateTable);
       if (isWindowed(pipeline)) {
         // Sparse: only open windows and pending alerts carry its keys, so the closer queries what is due.
@@ -132,7 +130,8 @@ export class EventPipeline extends Construct {
         });
       }
     }
-    if (ALERTING_ACTIONS.includes(pipeline.action)) {
+    const builtIn = builtInAction(pipeline);
+    if (builtIn && ALERTING_ACTIONS.includes(builtIn)) {
       this.alertsTopic = new sns.Topic(this, 'AlertsTopic', {
         topicName: names.alertsTopicName,
         displayName: `${pipeline.name} alerts`,
@@ -151,10 +150,13 @@ export class EventPipeline extends Construct {
     this.processorRole = fn.role;
     this.logGroup = fn.logGroup;
     this.grantProcessor();
+    // The stream or its enhanced fan-out consumer (eventSource.consumer), with the read grants of that mode.
+    const readSource = new StreamReadSource(this, 'StreamRead', { stream: this.stream, consumer: pipeline.eventSource.consumer, consumerName: names.consumerName, grantee: this.processorRole });
+    this.streamConsumer = readSource.streamConsumer;
 
     const source = pipeline.eventSource;
     this.eventSourceMapping = this.processor.addEventSourceMapping('KinesisMapping', {
-      eventSourceArn: this.stream.streamArn,
+      eventSourceArn: readSource.eventSourceArn,
       enabled: true,
       batchSize: source.batchSize,
       maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
@@ -180,7 +182,8 @@ export class EventPipeline extends Construct {
     }
 
     this.alarmSpecs = pipelineAlarmSpecs({ pipeline, names, eventSourceMappingUuid: this.eventSourceMapping.eventSourceMappingId });
-    this.alarms = new PipelineAlarms(this, 'Alarms', { pipeline, specs: this.alarmSpecs, topic: props.alarmTopic }).alarms;
+    this.alarms = new PipelineAlarms(this, 'Alarms', { pipeline, specs: this.alarmSpecs, topic: this.alarmTopic }).alarms;
+    acknowledgePipelineFindings(this);
   }
 
   /**
@@ -226,14 +229,15 @@ export class EventPipeline extends Construct {
       env[ProcessorEnv.StreamName] = this.stream.streamName;
     }
     if (pipeline.spike) env[ProcessorEnv.SpikeConfig] = JSON.stringify(pipeline.spike);
+    const custom = customAction(pipeline);
+    if (custom) env[ProcessorEnv.ActionKind] = custom.kind;
     return env;
   }
 
   /** Exact actions on exact resources; no CDK grant helper that adds wildcard actions. */
   private grantProcessor(): void {
     const role = this.processorRole;
-    // Read the stream (the event source mapping polls with the function's role), decrypt its records.
-    this.stream.grantRead(role);
+    // Reading the stream (or its consumer) is granted by StreamReadSource; the key below decrypts the records.
     // Item actions on the tables themselves (CDK's table.grant would add `<table>/index/*` once a table has an index).
     const tables = [this.idempotencyTable, ...(this.stateTable ? [this.stateTable] : [])];
     role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: tables.map((t) => t.tableArn) }));
@@ -250,4 +254,17 @@ export class EventPipeline extends Construct {
     // is written (SQS and SNS messages, DynamoDB items).
     this.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
+}
+
+/** Whether the pipeline's action keeps state items: a built-in stateful one, or one of the user's that says so. */
+function keepsState(pipeline: PipelineConfig): boolean {
+  const builtIn = builtInAction(pipeline);
+  return builtIn ? STATEFUL_ACTIONS.includes(builtIn) : customAction(pipeline)!.stateTable;
+}
+
+/** The naming rule's names, refused with the configuration's error when AWS would refuse one at deploy time. */
+function defaultNames(stackName: string, pipelineName: string): PipelineResourceNames {
+  const problems = physicalNameProblems(stackName, pipelineName);
+  if (problems.length > 0) throw new InvalidConfigError(problems.map((p) => `pipeline(${pipelineName}).pipelineName: ${p}`));
+  return pipelineResourceNames(stackName, pipelineName);
 }

@@ -5,3 +5,5 @@ export * from './pipeline-alarms';
 export * from './pipelines-dashboard';
 export * from './processor-function';
 export * from './sqs-failure-destination';
+export * from './event-pipeline-props';
+export * from './nag-acknowledgements';

@@ -13,7 +13,24 @@ export interface PipelinesDashboardProps {
   /** Physical dashboard name (from `stackResourceNames()`). */
   readonly dashboardName: string;
   readonly pipelines: readonly EventPipeline[];
+  /**
+   * How the widgets name what only exists once deployed (the mapping's UUID, the alarms). A dashboard
+   * in another stack than its pipelines passes values that are no cross-stack reference.
+   * @default the pipeline's own constructs (same stack)
+   */
+  readonly references?: PipelineReferences;
 }
+
+/** What a dashboard row needs of a pipeline beyond its configuration and physical names. */
+export interface PipelineReferences {
+  eventSourceMappingUuid(pipeline: EventPipeline): string;
+  alarms(pipeline: EventPipeline): cloudwatch.IAlarm[];
+}
+
+const OWN_REFERENCES: PipelineReferences = {
+  eventSourceMappingUuid: (p) => p.eventSourceMapping.eventSourceMappingId,
+  alarms: (p) => [...p.alarms],
+};
 
 const WIDTH = 24;
 const GRAPH_HEIGHT = 6;
@@ -28,12 +45,12 @@ export class PipelinesDashboard extends Construct {
       defaultInterval: Duration.hours(3),
     });
     for (const pipeline of props.pipelines) {
-      this.dashboard.addWidgets(...pipelineRow(pipeline));
+      this.dashboard.addWidgets(...pipelineRow(pipeline, props.references ?? OWN_REFERENCES));
     }
   }
 }
 
-function pipelineRow(p: EventPipeline): cloudwatch.IWidget[] {
+function pipelineRow(p: EventPipeline, refs: PipelineReferences): cloudwatch.IWidget[] {
   const cfg = p.pipeline;
   const period = Duration.seconds(cfg.alarms.periodSeconds);
   const custom = (metricName: string, statistic: string, label: string): cloudwatch.Metric =>
@@ -93,7 +110,7 @@ function pipelineRow(p: EventPipeline): cloudwatch.IWidget[] {
         new cloudwatch.Metric({
           namespace: 'AWS/Lambda',
           metricName: 'DroppedEventCount',
-          dimensionsMap: { EventSourceMappingUUID: p.eventSourceMapping.eventSourceMappingId },
+          dimensionsMap: { EventSourceMappingUUID: refs.eventSourceMappingUuid(p) },
           statistic: 'Sum',
           period,
           label: 'dropped by the mapping',
@@ -111,7 +128,7 @@ function pipelineRow(p: EventPipeline): cloudwatch.IWidget[] {
       title: `${cfg.name}: alarms`,
       width: third,
       height: GRAPH_HEIGHT,
-      alarms: [...p.alarms],
+      alarms: refs.alarms(p),
     }),
     ...(cfg.windows ? windowsRow(cfg.name, custom, third, watermarkLagThresholdSeconds(cfg)!) : []),
   ];

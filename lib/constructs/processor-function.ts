@@ -1,7 +1,9 @@
 /**
- * The processor function of one pipeline: esbuild bundle of `lambdas/handlers/<action>.ts`, its own
- * log group and an execution role that starts empty (no managed policy); the pipeline adds exact grants.
+ * The processor function of one pipeline: esbuild bundle of `lambdas/handlers/<action>.ts` (or of the
+ * user's own entry, `action: { entry }`), its own log group and an execution role that starts empty (no
+ * managed policy); the pipeline adds exact grants.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,14 +11,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PipelineConfig } from '../config';
+import { actionLabel, builtInAction, customAction, InvalidConfigError, type PipelineConfig } from '../config';
 import { PowertoolsEnv } from '../../lambdas/shared/environment';
 import { METRIC_NAMESPACE } from '../../lambdas/shared/metrics-contract';
 
-const REPO_ROOT = path.join(__dirname, '..', '..');
+/** This package's root: the repository, or `dist/` of the built package (its lambdas/ are JavaScript there). */
+const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 
-/** Where the Lambda entries live: one `<action>.ts` per action, each exporting `handler`. */
-export const HANDLERS_DIR = path.join(REPO_ROOT, 'lambdas', 'handlers');
+/** Where the Lambda entries live: one `<action>.ts` (`.js` in the built package) per action, each exporting `handler`. */
+export const HANDLERS_DIR = path.join(PACKAGE_ROOT, 'lambdas', 'handlers');
+
+/** The lock files NodejsFunction knows, in the order it looks for them. */
+const LOCK_FILES = ['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock', 'package-lock.json'];
 
 /** The runtime the processors are deployed on (the team's target; the bundle targets it too). */
 export const PROCESSOR_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -64,19 +70,23 @@ export class ProcessorFunction extends Construct {
       }),
     );
 
+    const entry = processorEntry(pipeline, props.handlersDir ?? HANDLERS_DIR);
+    const lockFile = nearestLockFile(path.dirname(entry.file));
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName,
-      description: `${pipeline.name} pipeline processor (${pipeline.action}): ${pipeline.description}`.slice(0, 256),
-      entry: path.join(props.handlersDir ?? HANDLERS_DIR, `${pipeline.action}.ts`),
-      handler: 'handler',
+      description: `${pipeline.name} pipeline processor (${actionLabel(pipeline)}): ${pipeline.description}`.slice(0, 256),
+      entry: entry.file,
+      handler: entry.handler,
       runtime: PROCESSOR_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: processor.memoryMb,
       timeout: Duration.seconds(processor.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      projectRoot: REPO_ROOT,
+      // The project the entry belongs to: this repository for ours, the user's for theirs (and for ours
+      // when this package is installed in it: the lock file is not packed).
+      depsLockFilePath: lockFile,
+      projectRoot: path.dirname(lockFile),
       environment: {
         [PowertoolsEnv.ServiceName]: pipeline.name,
         [PowertoolsEnv.LogLevel]: processor.logLevel,
@@ -100,5 +110,31 @@ export class ProcessorFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+  }
+}
+
+/** The file NodejsFunction bundles and the handler it exports. */
+function processorEntry(pipeline: PipelineConfig, handlersDir: string): { file: string; handler: string } {
+  const builtIn = builtInAction(pipeline);
+  if (builtIn) {
+    const candidates = ['.ts', '.js'].map((ext) => path.join(handlersDir, `${builtIn}${ext}`));
+    const file = candidates.find((f) => fs.existsSync(f));
+    if (!file) throw new InvalidConfigError([`pipeline(${pipeline.name}).action: the built-in action's entry is missing (${candidates.join(' or ')})`]);
+    return { file, handler: 'handler' };
+  }
+  const custom = customAction(pipeline)!;
+  const file = path.resolve(custom.entry);
+  if (!fs.existsSync(file)) {
+    throw new InvalidConfigError([`pipeline(${pipeline.name}).action.entry: no file at ${file} ("${custom.entry}" is resolved from ${process.cwd()}, where cdk synth runs)`]);
+  }
+  return { file, handler: custom.handler };
+}
+
+/** The nearest lock file in `dir` or above it: the project whose dependencies the bundle takes. */
+function nearestLockFile(dir: string): string {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const found = LOCK_FILES.map((name) => path.join(current, name)).find((f) => fs.existsSync(f));
+    if (found) return found;
+    if (path.dirname(current) === current) throw new InvalidConfigError([`no lock file (${LOCK_FILES.join(', ')}) in ${dir} or above it: the processor's bundle needs the project's`]);
   }
 }

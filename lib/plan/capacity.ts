@@ -10,7 +10,7 @@
  */
 import type { PipelineConfig } from '../config';
 import type { Load } from './load';
-import { CONSUMER_MODES, processingTime } from './processor-figures';
+import { CONSUMER_MODES, plannedAs, processingTime } from './processor-figures';
 
 export const MIB = 1024 * 1024;
 export const SHARD_WRITE_BYTES_PER_SECOND = MIB;
@@ -67,7 +67,7 @@ export function invokeBytesPerRecord(recordBytes: number): number {
 
 export function planCapacity(pipeline: PipelineConfig, load: Load): Capacity {
   const source = pipeline.eventSource;
-  const time = processingTime(pipeline.action);
+  const time = processingTime(plannedAs(pipeline));
   // The mix the slots run: new and poison records at the new-record time, duplicates at theirs.
   const msPerRecord = (1 - load.duplicateFraction) * load.msPerRecord + load.duplicateFraction * time.duplicateMsPerRecord;
   const slotRecordsPerSecond = msPerRecord > 0 ? (1000 / msPerRecord) * TARGET_SLOT_UTILISATION : Infinity;

@@ -8,7 +8,7 @@ import { ProcessorMetric, WINDOWED_ONLY_METRICS } from '../../lambdas/shared/met
 import { invokeBytesPerRecord, type Capacity } from './capacity';
 import type { Load } from './load';
 import { PRICE_TABLE, type PriceId } from './prices';
-import { logBytesPerInvocation, recordUnits } from './processor-figures';
+import { logBytesPerInvocation, plannedAs, recordUnits } from './processor-figures';
 
 export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
@@ -83,7 +83,7 @@ export function pipelineCosts(pipeline: PipelineConfig, load: Load, capacity: Ca
   const poison = records * load.poisonFraction;
   const fresh = records - duplicates - poison;
   const units = recordUnits({
-    action: pipeline.action,
+    action: plannedAs(pipeline),
     recordBytes: load.recordBytes,
     thresholdMetrics: Object.keys(pipeline.telemetry?.thresholds ?? {}).length,
     breachFraction: load.breachFraction,

@@ -10,3 +10,4 @@ export * from './load';
 export * from './plan';
 export * from './prices';
 export * from './processor-figures';
+export * from './batching';

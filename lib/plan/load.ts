@@ -3,10 +3,11 @@
  * serves the command-line options (`--peak 500`), the per-pipeline overrides
  * (`--pipeline orders:peak=2000,consumer=efo`) and the defaults, so the three never disagree.
  */
-import type { PipelineConfig } from '../config';
-import { processingTime } from './processor-figures';
+import { EVENT_SOURCE_CONSUMERS, type EventSourceConsumer, type PipelineConfig } from '../config';
+import { plannedAs, processingTime } from './processor-figures';
 
-export type ConsumerModeName = 'polling' | 'efo';
+/** The configuration's consumer modes (`eventSource.consumer`): one vocabulary for the stack and the plan. */
+export type ConsumerModeName = EventSourceConsumer;
 
 export interface Load {
   /** Events per second at the busiest moment: sizes shards, parallelization and concurrency. */
@@ -53,8 +54,9 @@ const fraction = number((n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
 const wholeBytes = number((n) => Number.isInteger(n) && n >= 1 && n <= 10 * 1024 * 1024, 'a whole number of bytes between 1 and 10 MiB');
 const retention = number((n) => Number.isInteger(n) && n >= 24 && n <= 8760, 'a whole number of hours between 24 and 8,760');
 const consumer: Parse = (text, key) => {
-  if (text === 'polling' || text === 'efo') return text;
-  throw new LoadError(`${key}: "${text}" is not a consumer mode (polling or efo)`);
+  const mode = EVENT_SOURCE_CONSUMERS.find((m) => m === text);
+  if (mode) return mode;
+  throw new LoadError(`${key}: "${text}" is not a consumer mode (${EVENT_SOURCE_CONSUMERS.join(' or ')})`);
 };
 
 /** One load parameter: its option and override key, its field, its default. */
@@ -73,7 +75,7 @@ export const LOAD_PARAMETERS: readonly LoadParameter[] = [
   { key: 'mean', field: 'meanEventsPerSecond', description: 'mean events/s over the month', defaultText: `${DEFAULT_MEAN_SHARE * 100}% of the peak`, parse: nonNegative },
   { key: 'record-bytes', field: 'recordBytes', description: 'average record size in bytes', defaultText: '512', parse: wholeBytes },
   { key: 'retention-hours', field: 'retentionHours', description: 'stream retention in hours', defaultText: "the pipeline's stream.retentionHours", parse: retention },
-  { key: 'consumer', field: 'consumer', description: 'consumer mode: polling (shared throughput) or efo (enhanced fan-out)', defaultText: 'polling', parse: consumer },
+  { key: 'consumer', field: 'consumer', description: 'consumer mode: polling (shared throughput) or efo (enhanced fan-out)', defaultText: "the pipeline's eventSource.consumer", parse: consumer },
   { key: 'duplicates', field: 'duplicateFraction', description: 'share of records that are duplicates', defaultText: '0.01', parse: fraction },
   { key: 'poison', field: 'poisonFraction', description: 'share of records that are poison (dead-lettered)', defaultText: '0', parse: fraction },
   { key: 'hot-key-share', field: 'hotKeyShare', description: 'share of the peak on the busiest partition key', defaultText: '0.01', parse: fraction },
@@ -94,11 +96,11 @@ export function resolveLoad(pipeline: PipelineConfig, ...overrides: readonly Loa
       meanEventsPerSecond: peak * DEFAULT_MEAN_SHARE,
       recordBytes: 512,
       retentionHours: pipeline.stream.retentionHours,
-      consumer: 'polling',
+      consumer: pipeline.eventSource.consumer,
       duplicateFraction: 0.01,
       poisonFraction: 0,
       hotKeyShare: 0.01,
-      msPerRecord: processingTime(pipeline.action).freshMsPerRecord,
+      msPerRecord: processingTime(plannedAs(pipeline)).freshMsPerRecord,
       breachFraction: 0.01,
     } satisfies Load,
     given,

@@ -2,7 +2,7 @@
  * `stream-pipeline plan`: capacity, monthly cost and warnings for the configured pipelines under an
  * expected load. Pure: configuration and load in, a plan out (the CLI prints it, tests check it).
  */
-import { findPipeline, type PipelineConfig, type PipelinesConfig } from '../config';
+import { actionLabel, findPipeline, type PipelineConfig, type PipelinesConfig } from '../config';
 import {
   MAX_PARALLELIZATION_FACTOR,
   MAX_RECORD_BYTES,
@@ -42,7 +42,8 @@ export interface PlanWarning {
 
 export interface PipelinePlan {
   readonly name: string;
-  readonly action: PipelineConfig['action'];
+  /** A built-in action's name, or `<kind> <entry>` for an action from the user's own code. */
+  readonly action: string;
   readonly load: Load;
   readonly capacity: Capacity;
   readonly usage: Usage;
@@ -120,7 +121,7 @@ export function planPipeline(config: PipelinesConfig, pipeline: PipelineConfig, 
   const load = resolveLoad(pipeline, ...overrides);
   const capacity = planCapacity(pipeline, load);
   const { lines, usage } = pipelineCosts(pipeline, load, capacity, config.stackName);
-  return { name: pipeline.name, action: pipeline.action, load, capacity, usage, costs: lines, monthlyUsd: total(lines), warnings: pipelineWarnings(pipeline, load, capacity) };
+  return { name: pipeline.name, action: actionLabel(pipeline), load, capacity, usage, costs: lines, monthlyUsd: total(lines), warnings: pipelineWarnings(pipeline, load, capacity) };
 }
 
 export function planPipelines(config: PipelinesConfig, request: PlanRequest = {}): Plan {

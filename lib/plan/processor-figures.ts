@@ -4,7 +4,7 @@
  * Every figure says where it comes from: a measurement (README "Benchmark: processor vs Powertools",
  * run 2026-11-25 17:23), the processor's code (lambdas/processor/), or an AWS figure.
  */
-import type { ActionName } from '../config';
+import type { ActionName, EventSourceConsumer, PipelineConfig } from '../config';
 
 /** The processor benchmark's medians for one 100-record batch on DynamoDB Local (README "Benchmark"). */
 export const BENCHMARK = {
@@ -29,6 +29,18 @@ export interface ProcessingTime {
  * divided by 100. `telemetry` was not benchmarked: it is assumed to cost what `orders` costs (both read
  * keys and state in one BatchGetItem and write per record; telemetry also publishes to SNS on a breach).
  */
+/**
+ * The built-in action whose figures plan a pipeline: its own, or for an action from the user's own code the
+ * nearest built-in (nothing of its code is known): a transactional one with state like `orders`, without
+ * state like `noop`, an external one like `telemetry` without thresholds (claim, action, completion).
+ */
+export function plannedAs(pipeline: Pick<PipelineConfig, 'action'>): ActionName {
+  const action = pipeline.action;
+  if (typeof action === 'string') return action;
+  if (action.kind === 'external') return 'telemetry';
+  return action.stateTable ? 'orders' : 'noop';
+}
+
 export function processingTime(action: ActionName): ProcessingTime {
   const per = (ms: number): number => ms / BENCHMARK.recordsPerBatch;
   if (action === 'noop') {
@@ -168,7 +180,7 @@ export function logBytesPerInvocation(processed: number): number {
 
 /** How a consumer mode delivers records: the latency it adds and how often a batch can start. */
 export interface ConsumerMode {
-  readonly name: 'polling' | 'efo';
+  readonly name: EventSourceConsumer;
   readonly label: string;
   /** Delay from a record's arrival to its delivery, before any batching window (ms). */
   readonly deliveryMs: number;

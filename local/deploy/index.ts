@@ -1,6 +1,6 @@
 /**
  * Deploys a synthesized stack (cdk.out, the same template `cdk deploy` uses) to the emulators:
- * creates its streams, tables (keys, TTL), queues, topics and SQS subscriptions, and resolves the
+ * creates its streams (and their enhanced fan-out consumers), tables (keys, TTL), queues, topics and SQS subscriptions, and resolves the
  * functions, event source mappings, alarms and schedules (EventBridge rules, Scheduler schedules) for the
  * Lambda runtime, the pollers, the alarm evaluator and the scheduler. Every resource type it does not
  * emulate is listed in the report, never silently skipped.
@@ -15,7 +15,7 @@ import { readStackArtifact } from './cloud-assembly';
 import type { DeployedData } from './deployed-data';
 import { deployTable, TABLE_NOT_EMULATED } from './dynamodb';
 import { IntrinsicResolver, UnresolvableError, type ResolvedResource } from './intrinsics';
-import { deployStream, STREAM_NOT_EMULATED } from './kinesis';
+import { deployStream, deployStreamConsumer, removeStreamConsumer, STREAM_NOT_EMULATED } from './kinesis';
 import { deployQueue, deployTopic, EMULATED_PROTOCOLS, QUEUE_NOT_EMULATED, subscribe, TOPIC_NOT_EMULATED, type SubscriptionProps } from './messaging';
 import type { AlarmModel, DeployClients, DeployedResource, EventSourceMappingModel, FunctionModel, ScheduleModel } from './model';
 import { PhysicalNames } from './physical-names';
@@ -106,6 +106,7 @@ const DATA_TYPES: Readonly<Record<string, DataType>> = {
 };
 
 const FUNCTION = 'AWS::Lambda::Function';
+const STREAM_CONSUMER = 'AWS::Kinesis::StreamConsumer';
 const MAPPING = 'AWS::Lambda::EventSourceMapping';
 const ALARM = 'AWS::CloudWatch::Alarm';
 const SUBSCRIPTION = 'AWS::SNS::Subscription';
@@ -163,6 +164,14 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
         say(`  created ${resource.Type} ${name}${deployed.summary ? `: ${deployed.summary}` : ''}`);
       }),
   );
+
+  // 1b. Enhanced fan-out consumers: they name their stream, so they come after it.
+  for (const [logicalId, resource] of entries.filter(([, r]) => r.Type === STREAM_CONSUMER)) {
+    const deployed = await deployStreamConsumer(options.clients.kinesis, props(logicalId, resource));
+    removals.push(() => removeStreamConsumer(options.clients.kinesis, deployed));
+    register(logicalId, STREAM_CONSUMER, deployed.physicalId, deployed.ref ?? deployed.physicalId, { ...deployed.attributes }, deployed.arn);
+    say(`  created ${STREAM_CONSUMER} ${deployed.physicalId}${deployed.summary ? `: ${deployed.summary}` : ''}`);
+  }
 
   // 2. SNS subscriptions (standalone and inline on topics): SQS only.
   const subscriptions: { where: string; props: SubscriptionProps }[] = [];
@@ -264,7 +273,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
   }
 
   // 7. Everything else is listed, grouped by type.
-  const handled = new Set([...Object.keys(DATA_TYPES), FUNCTION, MAPPING, ALARM, SUBSCRIPTION, RULE, SCHEDULE, SCHEDULE_GROUP]);
+  const handled = new Set([...Object.keys(DATA_TYPES), STREAM_CONSUMER, FUNCTION, MAPPING, ALARM, SUBSCRIPTION, RULE, SCHEDULE, SCHEDULE_GROUP]);
   for (const [logicalId, resource] of entries) if (!handled.has(resource.Type)) notEmulatedHere(logicalId, resource.Type);
   const groups = Object.entries(notEmulated).sort(([a], [b]) => a.localeCompare(b));
   if (groups.length > 0) say(`  not emulated: ${groups.map(([type, ids]) => `${type} (${ids.length})`).join(', ')}`);

@@ -1,6 +1,9 @@
 import {
   CreateStreamCommand,
+  DeregisterStreamConsumerCommand,
+  DescribeStreamConsumerCommand,
   DescribeStreamSummaryCommand,
+  RegisterStreamConsumerCommand,
   IncreaseStreamRetentionPeriodCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
@@ -50,4 +53,43 @@ async function waitUntilActive(kinesis: KinesisClient, name: string): Promise<vo
     if (Date.now() > deadline) throw new Error(`stream ${name} is not ACTIVE after 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * AWS::Kinesis::StreamConsumer → RegisterStreamConsumer on kinesis-local, then waits until the consumer
+ * is ACTIVE (a mapping on a consumer still CREATING fails on AWS). Ref is the consumer ARN, as in
+ * CloudFormation; the ARN carries kinesis-local's creation timestamp, as AWS's does.
+ */
+export async function deployStreamConsumer(kinesis: KinesisClient, props: Record<string, unknown>): Promise<DeployedData> {
+  const streamArn = String(props.StreamARN);
+  const consumerName = String(props.ConsumerName);
+  const out = await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumerName }));
+  const consumerArn = out.Consumer?.ConsumerARN;
+  if (!consumerArn) throw new Error(`RegisterStreamConsumer ${consumerName} on ${streamArn} returned no ConsumerARN`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const described = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
+    const consumer = described.ConsumerDescription;
+    if (consumer?.ConsumerStatus === 'ACTIVE') {
+      return {
+        physicalId: consumerArn,
+        ref: consumerArn,
+        arn: consumerArn,
+        attributes: {
+          ConsumerARN: consumerArn,
+          ConsumerName: consumerName,
+          ConsumerStatus: 'ACTIVE',
+          StreamARN: streamArn,
+          ConsumerCreationTimestamp: consumer.ConsumerCreationTimestamp?.toISOString() ?? '',
+        },
+        summary: `consumer of ${streamArn.split('/').pop() ?? streamArn}`,
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`stream consumer ${consumerName} is not ACTIVE after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function removeStreamConsumer(kinesis: KinesisClient, deployed: DeployedData): Promise<unknown> {
+  return kinesis.send(new DeregisterStreamConsumerCommand({ ConsumerARN: deployed.physicalId }));
 }

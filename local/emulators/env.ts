@@ -54,3 +54,35 @@ export function emulatorEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   if (!kinesis || !dynamodb || !sqs || !sns) return undefined;
   return { kinesis, dynamodb, sqs, sns, ...(s3 ? { s3 } : {}) };
 }
+
+/**
+ * Where a running local target (`stream-pipeline local`) says its emulators themselves are: not the
+ * fault proxies and Kinesis gate it serves its users, which a test's own target would otherwise stack
+ * its proxies and gate on (the gate refuses the resharding a second gate asks of it). `npm test`
+ * (test/run-tests.ts) reuses these emulators instead of starting its own.
+ */
+export const EMULATOR_VARIABLES = {
+  kinesis: 'STREAM_PIPELINE_EMULATOR_KINESIS',
+  dynamodb: 'STREAM_PIPELINE_EMULATOR_DYNAMODB',
+  sqs: 'STREAM_PIPELINE_EMULATOR_SQS',
+  sns: 'STREAM_PIPELINE_EMULATOR_SNS',
+  s3: 'STREAM_PIPELINE_EMULATOR_S3',
+} as const;
+
+/** The EMULATOR_VARIABLES of running emulators. */
+export function emulatorHandoffEnv(endpoints: EmulatorEndpoints): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [service, variable] of Object.entries(EMULATOR_VARIABLES)) {
+    const url = endpoints[service as keyof typeof EMULATOR_VARIABLES];
+    if (url) env[variable] = url;
+  }
+  return env;
+}
+
+/** The emulators a running local target handed over in EMULATOR_VARIABLES, or undefined if any is missing. */
+export function handedOverEmulators(env: NodeJS.ProcessEnv = process.env): EmulatorEndpoints | undefined {
+  const { kinesis, dynamodb, sqs, sns, s3 } = EMULATOR_VARIABLES;
+  const [k, d, q, n, b] = [env[kinesis], env[dynamodb], env[sqs], env[sns], env[s3]];
+  if (!k || !d || !q || !n) return undefined;
+  return { kinesis: k, dynamodb: d, sqs: q, sns: n, ...(b ? { s3: b } : {}) };
+}

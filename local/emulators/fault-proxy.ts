@@ -94,8 +94,8 @@ class ProxiedConnection {
   }
 }
 
-/** A proxy on a free loopback port in front of `upstream` (an emulator's http://host:port). */
-export function startFaultProxy(upstream: string, initialMode: FaultMode = 'none'): Promise<FaultProxy> {
+/** A proxy on a loopback port (`port`, default a free one) in front of `upstream` (an emulator's http://host:port). */
+export function startFaultProxy(upstream: string, initialMode: FaultMode = 'none', port = 0): Promise<FaultProxy> {
   const url = new URL(upstream);
   const target = { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
   let mode: FaultMode = initialMode;
@@ -111,7 +111,7 @@ export function startFaultProxy(upstream: string, initialMode: FaultMode = 'none
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
+    server.listen({ port, host: '127.0.0.1' }, () => {
       const address = server.address();
       if (address === null || typeof address === 'string') {
         reject(new Error('fault proxy has no TCP address'));

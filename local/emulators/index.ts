@@ -10,7 +10,7 @@ import { waitUntilHealthy } from './health';
 import { startManagedProcess, type ManagedProcess } from './managed-process';
 import { dynamodbLaunch, fauxqsLaunch, kinesisLaunch, type EmulatorLaunch, type EmulatorName, type JvmProfile, type LaunchOptions } from './services';
 
-export { emulatorEndpointsFromEnv, endpointEnv, baseLocalEnv, ENDPOINT_VARIABLES, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
+export { emulatorEndpointsFromEnv, emulatorHandoffEnv, handedOverEmulators, endpointEnv, baseLocalEnv, ENDPOINT_VARIABLES, EMULATOR_VARIABLES, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 export { startFaultProxy, type FaultProxy } from './fault-proxy';
 export { startKinesisGate, PROVISIONED_ONLY_ACTIONS, type KinesisGate } from './kinesis-gate';
 export { freePort, isPortListening } from './free-port';
@@ -25,6 +25,8 @@ export interface StartEmulatorsOptions {
   readonly only?: readonly EmulatorName[];
   /** JVM tuning of DynamoDB Local. Default `fast-start` (tests); benchmarks use `steady-state`. */
   readonly jvmProfile?: JvmProfile;
+  /** Fixed ports, per emulator (fauxqs serves SQS, SNS and S3 on one). Default: free ones. */
+  readonly ports?: Partial<Record<EmulatorName, number>>;
 }
 
 export interface RunningEmulators {
@@ -79,8 +81,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   let results: Started[];
   try {
     const names = options.only ?? (Object.keys(LAUNCHES) as EmulatorName[]);
-    const launchOptions: LaunchOptions = { jvmProfile: options.jvmProfile ?? 'fast-start' };
-    results = await Promise.all(names.map((name) => startOne(name, logDir, timeoutMs, launchOptions, started)));
+    const jvmProfile = options.jvmProfile ?? 'fast-start';
+    results = await Promise.all(names.map((name) => startOne(name, logDir, timeoutMs, { jvmProfile, port: options.ports?.[name] }, started)));
   } catch (error) {
     // One failed: the others must not be left running.
     await stopAll();

@@ -3,7 +3,7 @@
  * own process group, writes to a log file, and dies with the program that started it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GuardSpec } from './guard';
@@ -36,9 +36,16 @@ export interface ManagedProcess {
 }
 
 const STOP_GRACE_MS = 5000;
-const GUARD_SCRIPT = join(__dirname, 'guard.ts');
-/** Node arguments that let a child process run TypeScript files (the guard, fauxqs-server.ts, containers). */
-export const TSX_NODE_ARGS: readonly string[] = ['--import', pathToFileURL(require.resolve('tsx')).href];
+/**
+ * Node arguments that run a script of this package found in `dir` (the guard, fauxqs-server): its
+ * TypeScript source through tsx in the repository, its compiled JavaScript as it is in the built package
+ * (dist/ holds no .ts sources, and tsx, a development dependency, may not be installed).
+ */
+export function ownScriptArgs(dir: string, name: string): readonly string[] {
+  const source = join(dir, `${name}.ts`);
+  if (existsSync(source)) return ['--import', pathToFileURL(require.resolve('tsx')).href, source];
+  return [join(dir, `${name}.js`)];
+}
 
 /** Every group started here and not yet stopped: what the exit handlers must kill. */
 const liveGroups = new Set<number>();
@@ -78,7 +85,7 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
   const spec: GuardSpec = { command: options.command, args: options.args, cwd: options.cwd };
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...TSX_NODE_ARGS, GUARD_SCRIPT, JSON.stringify(spec)], {
+    child = spawn(process.execPath, [...ownScriptArgs(__dirname, 'guard'), JSON.stringify(spec)], {
       cwd: options.cwd,
       env: options.env,
       detached: true, // a group of its own, so stop() can kill the emulator and its children at once

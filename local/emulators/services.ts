@@ -10,7 +10,7 @@ import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createKinesisClient } from '../../sdk/clients';
 import { freePort } from './free-port';
-import { TSX_NODE_ARGS } from './managed-process';
+import { ownScriptArgs } from './managed-process';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './env';
 
 export type EmulatorName = 'kinesis' | 'dynamodb' | 'fauxqs';
@@ -25,6 +25,8 @@ export type JvmProfile = 'fast-start' | 'steady-state';
 
 export interface LaunchOptions {
   readonly jvmProfile: JvmProfile;
+  /** Port to serve on. Default: a free one. */
+  readonly port?: number;
 }
 
 export interface EmulatorLaunch {
@@ -63,8 +65,8 @@ async function probeOnce<T extends { send(command: never): Promise<unknown>; des
   }
 }
 
-export async function kinesisLaunch(): Promise<EmulatorLaunch> {
-  const [port, tlsPort] = await Promise.all([freePort(), freePort()]);
+export async function kinesisLaunch(options: Pick<LaunchOptions, 'port'> = {}): Promise<EmulatorLaunch> {
+  const [port, tlsPort] = await Promise.all([options.port ?? freePort(), freePort()]);
   return {
     command: process.execPath,
     args: ['main.js'],
@@ -92,7 +94,7 @@ export async function kinesisLaunch(): Promise<EmulatorLaunch> {
 }
 
 export async function dynamodbLaunch(options: LaunchOptions): Promise<EmulatorLaunch> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const emulatorDir = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   // Start-up dominates a test run: the C1 compiler alone and the serial collector halve the time
   // to the first answer on a busy 2-core machine (measured 50 s → 19-27 s at load 15, ~3 s idle).
@@ -116,11 +118,11 @@ export async function dynamodbLaunch(options: LaunchOptions): Promise<EmulatorLa
   };
 }
 
-export async function fauxqsLaunch(): Promise<EmulatorLaunch> {
-  const port = await freePort();
+export async function fauxqsLaunch(options: Pick<LaunchOptions, 'port'> = {}): Promise<EmulatorLaunch> {
+  const port = options.port ?? (await freePort());
   return {
     command: process.execPath,
-    args: [...TSX_NODE_ARGS, join(__dirname, 'fauxqs-server.ts')],
+    args: ownScriptArgs(__dirname, 'fauxqs-server'),
     cwd: join(__dirname, '..', '..'),
     env: { FAUXQS_PORT: String(port), AWS_REGION: LOCAL_REGION },
     port,

@@ -171,7 +171,7 @@ export class BatchRunner {
     const record = buildFailureRecord({
       condition,
       functionArn: config.FunctionArn,
-      streamArn: config.EventSourceArn,
+      streamArn: this.deps.origin.streamArn,
       records,
       // AWS reports at least 1, also for records too old before any invocation.
       approximateInvokeCount: Math.max(1, item.invokes),

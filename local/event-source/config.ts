@@ -16,8 +16,8 @@ export const kinesisMappingSchema = z.object({
   FunctionName: z.string().min(1),
   /** ARN of that function (on-failure records name it). */
   FunctionArn: z.string().min(1),
-  /** ARN of the Kinesis stream. */
-  EventSourceArn: z.string().regex(/^arn:aws[a-z-]*:kinesis:[^:]+:\d{12}:stream\/.+$/, { message: 'must be a Kinesis stream ARN' }),
+  /** ARN of the Kinesis stream (shared-throughput polling) or of a stream consumer of it (enhanced fan-out). */
+  EventSourceArn: z.string().regex(/^arn:aws[a-z-]*:kinesis:[^:]+:\d{12}:stream\/[^/]+(\/consumer\/[^/:]+:\d+)?$/, { message: 'must be a Kinesis stream or stream consumer ARN' }),
   BatchSize: z.int().min(1).max(10_000).default(100),
   MaximumBatchingWindowInSeconds: z.int().min(0).max(300).default(0),
   StartingPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']),
@@ -74,8 +74,22 @@ export function parseKinesisMapping(input: unknown): KinesisMappingConfig {
   return result.data;
 }
 
-/** Parts of a stream ARN: region, account and name. */
-export function parseStreamArn(arn: string): { region: string; account: string; streamName: string } {
-  const [, , , region = '', account = '', resource = ''] = arn.split(':');
-  return { region, account, streamName: resource.slice('stream/'.length) };
+/** Parts of an event source ARN: region, account, the stream's name and ARN, and the consumer's ARN if it is one. */
+export interface EventSourceArnParts {
+  readonly region: string;
+  readonly account: string;
+  readonly streamName: string;
+  /** The stream's own ARN (a consumer ARN is `<stream ARN>/consumer/<name>:<creation timestamp>`). */
+  readonly streamArn: string;
+  /** Set when the mapping reads through an enhanced fan-out consumer. */
+  readonly consumerArn?: string;
+}
+
+export function parseStreamArn(arn: string): EventSourceArnParts {
+  const [, partition = 'aws', , region = '', account = '', resource = ''] = arn.split(':');
+  const path = resource.slice('stream/'.length);
+  const consumerAt = path.indexOf('/consumer/');
+  const streamName = consumerAt < 0 ? path : path.slice(0, consumerAt);
+  const streamArn = `arn:${partition}:kinesis:${region}:${account}:stream/${streamName}`;
+  return { region, account, streamName, streamArn, ...(consumerAt < 0 ? {} : { consumerArn: arn }) };
 }

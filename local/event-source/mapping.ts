@@ -11,9 +11,10 @@
  * periodic ListShards (`shardSyncIntervalMs`) finds whatever those missed. Checkpoints and finished
  * shards are kept per shard across disable/enable and updates, so a re-enabled mapping resumes children
  * from their checkpoints and never re-reads a finished parent. Each shard's records come from a
- * ShardRecordSource made by `sourceFor()` (GetRecords polling; enhanced fan-out, issue 14, replaces only
- * that function). Reads of a stream shard go through the one ShardReadLimiter of that shard
- * (ShardReadLimits), shared by every mapping on the stream.
+ * ShardRecordSource made by `sourceFor()`: GetRecords polling on a stream ARN, a SubscribeToShard
+ * subscription (FanOutShardReader) on a stream consumer ARN. Polling reads of a stream shard go through
+ * the one ShardReadLimiter of that shard (ShardReadLimits), shared by every mapping on the stream; a
+ * consumer's reads have their own budget, as enhanced fan-out has on AWS.
  *
  * Simplifications (documented in the README's fidelity table): checkpoints are kept in memory (a new
  * process starts from StartingPosition again); a LATEST mapping re-enabled before it processed anything
@@ -21,13 +22,14 @@
  * are not lost; shards created after a LATEST mapping first started are read from that time on, which
  * is from their start.
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionInvoker, MetricSink } from '../contracts';
 import { BatchRunner } from './batch-runner';
 import { parseKinesisMapping, parseStreamArn, type KinesisMappingConfig } from './config';
+import { FanOutShardReader, PUSH_INTERVAL_MS } from './fan-out-reader';
 import { RecordFilter } from './filter';
 import { MappingMetrics, readThrottled } from './metrics';
 import { OnFailureDestination } from './on-failure';
@@ -55,6 +57,13 @@ export interface EventSourceMappingDeps {
   readonly readLimits?: ShardReadLimits;
   /** Pause between GetRecords calls of a shard without new records (real ms). Default 1000 (AWS's ~1 s). */
   readonly pollIntervalMs?: number;
+  /** Mappings on a stream consumer (enhanced fan-out, ./fan-out-reader.ts). */
+  readonly fanOut?: {
+    /** How often a subscription looks for new records (real ms). Default PUSH_INTERVAL_MS (AWS pushes in ~70 ms). */
+    readonly pushIntervalMs?: number;
+    /** How long a subscription lasts before it is renewed (real ms). Default 5 minutes, as AWS. */
+    readonly subscriptionMs?: number;
+  };
   /**
    * Pause between ListShards calls that look for shards a reshard added (real ms). Default 10000. Children
    * are normally found at once, from their parent's end (ChildShards); this finds what that missed.
@@ -157,10 +166,12 @@ export class KinesisEventSourceMapping {
     return this.mappingState;
   }
 
-  /** Whether the stream exists (CreateEventSourceMapping refuses a mapping on a missing stream). */
+  /** Whether the stream (or the stream consumer) exists (CreateEventSourceMapping refuses a mapping on a missing one). */
   async streamExists(): Promise<boolean> {
+    const { streamArn, consumerArn } = parseStreamArn(this.cfg.EventSourceArn);
     try {
-      await this.deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: this.cfg.EventSourceArn }));
+      if (consumerArn) await this.deps.kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
+      else await this.deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: streamArn }));
       return true;
     } catch (error) {
       if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
@@ -256,7 +267,8 @@ export class KinesisEventSourceMapping {
       filter: this.filter,
       runner: this.runner,
       metrics: this.metrics,
-      pollIntervalMs: this.pollIntervalMs,
+      // A subscription pushes: the poller looks again at the push interval, not the poll interval.
+      pollIntervalMs: this.isFanOut() ? (this.deps.fanOut?.pushIntervalMs ?? PUSH_INTERVAL_MS) : this.pollIntervalMs,
       maxPayloadBytes: this.deps.maxPayloadBytes ?? LAMBDA_SYNC_PAYLOAD_BYTES,
       sleep,
       now: this.now,
@@ -295,19 +307,21 @@ export class KinesisEventSourceMapping {
     };
   }
 
-  /** Where a shard's records come from: the one piece enhanced fan-out replaces. */
+  /** Where a shard's records come from: a subscription on the mapping's consumer (enhanced fan-out), or GetRecords polling. */
   private sourceFor(shardId: string, position: ShardPosition): ShardRecordSource {
-    const { streamName } = parseStreamArn(this.cfg.EventSourceArn);
+    const { streamName, streamArn } = parseStreamArn(this.cfg.EventSourceArn);
     const start: SourceStart = position.checkpoint ? { after: position.checkpoint } : { position: this.initialIterator() };
-    return new PollingShardReader({
-      kinesis: this.deps.kinesis,
-      streamName,
-      shardId,
-      start,
-      limiter: this.readLimits.forShard(this.cfg.EventSourceArn, streamName, shardId),
-      sleep,
-      now: this.now,
-    });
+    const common = { kinesis: this.deps.kinesis, streamName, shardId, start, sleep, now: this.now };
+    if (this.isFanOut()) {
+      const subscriptionMs = this.deps.fanOut?.subscriptionMs;
+      return new FanOutShardReader({ ...common, ...(subscriptionMs !== undefined ? { subscriptionMs } : {}) });
+    }
+    return new PollingShardReader({ ...common, limiter: this.readLimits.forShard(streamArn, streamName, shardId) });
+  }
+
+  /** Whether the mapping reads through a stream consumer (its EventSourceArn is a consumer's). */
+  private isFanOut(): boolean {
+    return parseStreamArn(this.cfg.EventSourceArn).consumerArn !== undefined;
   }
 
   private createRunner(): BatchRunner {
@@ -317,7 +331,8 @@ export class KinesisEventSourceMapping {
       config: this.cfg,
       invoker: this.deps.invoker,
       origin: {
-        streamArn: this.cfg.EventSourceArn,
+        // The records name the stream, also when read through a consumer.
+        streamArn: parseStreamArn(this.cfg.EventSourceArn).streamArn,
         region,
         invokeIdentityArn: this.deps.invokeIdentityArn ?? `arn:aws:iam::${account}:role/lambda-role`,
       },

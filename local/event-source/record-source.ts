@@ -1,14 +1,14 @@
 /**
  * Where a shard's records come from, as one replaceable piece: the ShardPoller asks its source for the
  * next records and never talks to Kinesis itself. The source today is PollingShardReader (GetRecords on
- * a shard iterator, under the shard's shared read limit, as Lambda's standard consumer does). Enhanced
- * fan-out (issue 14) will be a second ShardRecordSource fed by SubscribeToShard, with the same contract:
+ * a shard iterator, under the shard's shared read limit, as Lambda's standard consumer does);
+ * FanOutShardReader (./fan-out-reader.ts) is the enhanced fan-out one, with the same contract:
  * records in shard order, starting after the position it was created with, and `closed` with the child
  * shards once a closed shard is read to its end (what resharding, issue 13, follows).
  */
 import { GetRecordsCommand, GetShardIteratorCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { PolledRecord } from './records';
-import type { ShardReadLimiter } from './shard-read-limits';
+import type { ReadBudget } from './shard-read-limits';
 
 /** GetRecords returns at most 10,000 records. */
 export const MAX_GET_RECORDS = 10_000;
@@ -42,7 +42,8 @@ export interface PollingShardReaderDeps {
   readonly streamName: string;
   readonly shardId: string;
   readonly start: SourceStart;
-  readonly limiter: ShardReadLimiter;
+  /** The shard's shared read limit (polling), or an enhanced fan-out consumer's own budget. */
+  readonly limiter: ReadBudget;
   readonly sleep: (ms: number) => Promise<void>;
   /** Epoch ms, for records without an arrival time. */
   readonly now: () => number;

@@ -3,7 +3,16 @@
  * batches of up to BatchSize records gathered for up to MaximumBatchingWindowInSeconds (or 6 MB), one
  * batch in flight per shard, or with ParallelizationFactor N up to N batches in flight, records grouped
  * by partition key into N slots so one key's records stay in order. A slot whose batch keeps failing
- * blocks only its own keys; the reader stops reading ahead once BatchSize × N records are unfinished.
+ * blocks only its own keys.
+ *
+ * Reading is not on a batch's critical path, as with AWS's poller, which keeps a shard's batches coming
+ * back to back while there is a backlog ("Lambda keeps processing batches until the function catches
+ * up"): each GetRecords asks for up to 10,000 records (Kinesis' limit per call), so a backlog is read a
+ * few calls per second within the shard's 5 reads/s whatever the batch size; and while there is a
+ * backlog (records read and not yet batched), the next batch of each slot is gathered while its current
+ * one is in flight, so it is invoked the moment that one returns. The reader stops reading ahead once BatchSize × (N + 1) records are handed to slots and
+ * unfinished (one batch in flight and one ready per slot). Read-ahead records are not checkpointed
+ * before they are finished: a stopped poller's successor reads them again.
  *
  * The checkpoint (last sequence number of the shard whose records, and all before them, are finished)
  * lives in memory in a ShardPosition shared with the mapping: a stopped poller's successor resumes
@@ -152,7 +161,16 @@ export class ShardPoller {
     this.advanceCheckpoint();
     if (full) return batch;
     while (this.running && !this.closedWith) {
-      const read = await this.deps.source.read(Math.min(MAX_GET_RECORDS, config.BatchSize - batch.length));
+      let read;
+      try {
+        // The whole backlog the call can return, not one batch: what is left over waits in `carry`.
+        read = await this.deps.source.read(MAX_GET_RECORDS);
+      } catch (error) {
+        // The records gathered so far were read past (the reader continues after them): hand them out
+        // now, or a failing read (Kinesis unreachable) in the batching window would skip them for good.
+        if (batch.length > 0) return batch;
+        throw error;
+      }
       if (read.kind === 'closed') {
         this.closedWith = read.childShards;
         return batch;
@@ -200,12 +218,16 @@ export class ShardPoller {
     this.startIdleSlots();
   }
 
-  /** Each idle slot takes up to BatchSize of its queued records as its next batch (one batch per slot at a time). */
+  /**
+   * Each idle slot takes its queued records as its next batch (one batch per slot at a time): up to
+   * BatchSize, cut before a record that would take the payload over the limit (records gathered while
+   * the slot was busy may join into one batch, as on AWS).
+   */
   private startIdleSlots(): void {
     if (!this.running) return;
     this.slotQueues.forEach((queue, slot) => {
       if (this.inFlight[slot] !== undefined || queue.length === 0) return;
-      const batch = queue.splice(0, this.deps.config.BatchSize);
+      const batch = queue.splice(0, this.batchLength(queue));
       this.inFlight[slot] = (async () => {
         try {
           const finished = await this.deps.runner.run(batch);
@@ -222,18 +244,34 @@ export class ShardPoller {
   }
 
   /**
-   * Reading goes on while fewer than BatchSize × ParallelizationFactor records are unfinished: with
-   * factor 1 and full batches that is one batch at a time; a slot stuck on a failing batch lets the
-   * others go on until its records fill that budget.
+   * Gathering goes on while fewer than BatchSize × (ParallelizationFactor + 1) records are unfinished:
+   * with full batches, one in flight and the next one ready per slot; a slot stuck on a failing batch
+   * lets the others go on until its records fill that budget. With factor 1, the next batch is gathered
+   * during the current one only from records already read (a backlog): a caught-up shard is not polled
+   * while its batch is in flight, as before.
    */
   private async untilReadAheadAllowed(): Promise<void> {
-    const budget = this.deps.config.BatchSize * this.deps.config.ParallelizationFactor;
-    while (this.running && (this.unfinished >= budget || (this.deps.config.ParallelizationFactor === 1 && this.busy))) {
+    const { BatchSize, ParallelizationFactor } = this.deps.config;
+    const budget = BatchSize * (ParallelizationFactor + 1);
+    while (this.running && (this.unfinished >= budget || (ParallelizationFactor === 1 && this.busy && this.carry.length === 0))) {
       await new Promise<void>((resolve) => {
         this.batchFinished = resolve;
       });
       this.batchFinished = undefined;
     }
+  }
+
+  /** How many of the queued records make the next batch: at most BatchSize and the payload limit, at least one. */
+  private batchLength(queue: readonly PolledRecord[]): number {
+    let bytes = 0;
+    let count = 0;
+    for (const record of queue) {
+      const size = payloadBytes(record);
+      if (count >= this.deps.config.BatchSize || (count > 0 && bytes + size > this.deps.maxPayloadBytes)) break;
+      bytes += size;
+      count += 1;
+    }
+    return count;
   }
 
   private markFinished(records: readonly PolledRecord[]): void {

@@ -10,7 +10,18 @@
 /** AWS: each shard supports up to five GetRecords calls per second across all its consumers. */
 export const GET_RECORDS_PER_SECOND_PER_SHARD = 5;
 
-export class ShardReadLimiter {
+/** What a reader asks before each GetRecords: a read now, or how long to wait for one. */
+export interface ReadBudget {
+  tryRead(): { readonly granted: true } | { readonly granted: false; readonly retryInMs: number };
+}
+
+/**
+ * An enhanced fan-out consumer's own throughput: its reads never count against the shard's shared
+ * 5 GetRecords/s (AWS: each registered consumer gets its own 2 MB/s per shard, pushed to it).
+ */
+export const DEDICATED_READ_BUDGET: ReadBudget = { tryRead: () => ({ granted: true }) };
+
+export class ShardReadLimiter implements ReadBudget {
   /** Times (ms) of the reads granted in the last second, oldest first. */
   private readonly granted: number[] = [];
 

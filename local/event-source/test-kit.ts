@@ -11,7 +11,8 @@ import { createKinesisClient } from '../../sdk/clients';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { FunctionInvoker, InvokeResult, MetricDatum, MetricSink } from '../contracts';
 import type { KinesisMappingInput } from './config';
-import { KinesisEventSourceMapping } from './mapping';
+import { deployStreamConsumer } from '../deploy/kinesis';
+import { KinesisEventSourceMapping, type EventSourceMappingDeps } from './mapping';
 import type { ShardReadLimits } from './shard-read-limits';
 
 export interface TestClients {
@@ -51,7 +52,12 @@ export async function createStream(kinesis: KinesisClient, shardCount = 1): Prom
   const name = uniqueName('esm-test');
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
   const arn = await untilActive(kinesis, name);
-  return { name, arn, delete: async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: name }))) };
+  return { name, arn, delete: async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))) };
+}
+
+/** Registers an enhanced fan-out consumer on the stream (as the local deploy does) and waits until it is ACTIVE; returns its ARN. */
+export async function registerConsumer(kinesis: KinesisClient, streamArn: string, consumerName = uniqueName('efo')): Promise<string> {
+  return (await deployStreamConsumer(kinesis, { StreamARN: streamArn, ConsumerName: consumerName })).physicalId;
 }
 
 /** Waits until the stream is ACTIVE (after creation or a reshard); returns its ARN. */
@@ -211,6 +217,8 @@ export function testMapping(
     readonly readLimits?: ShardReadLimits;
     /** Pause between the mapping's ListShards calls (default 10 s, AWS-like; resharding tests lower it). */
     readonly shardSyncIntervalMs?: number;
+    /** Enhanced fan-out timings (a mapping whose EventSourceArn is a consumer's). */
+    readonly fanOut?: EventSourceMappingDeps['fanOut'];
   },
   properties: Partial<KinesisMappingInput> = {},
 ): KinesisEventSourceMapping {
@@ -236,6 +244,7 @@ export function testMapping(
       ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
       ...(options.readLimits ? { readLimits: options.readLimits } : {}),
       ...(options.shardSyncIntervalMs !== undefined ? { shardSyncIntervalMs: options.shardSyncIntervalMs } : {}),
+      ...(options.fanOut ? { fanOut: options.fanOut } : {}),
       log: options.log ?? (() => undefined),
     },
   );

@@ -111,14 +111,16 @@ async function main(): Promise<void> {
     if (raw.type !== 'invoke') return;
     current = raw;
     currentRequestId = raw.requestId;
+    const began = performance.now();
     runHandler(handler, raw).then(
       (result) => {
         current = undefined;
-        send({ type: 'result', requestId: raw.requestId, payload: JSON.stringify(result ?? null) });
+        const durationMs = performance.now() - began;
+        send({ type: 'result', requestId: raw.requestId, payload: JSON.stringify(result ?? null), durationMs });
       },
       (error: unknown) => {
         current = undefined;
-        send({ type: 'error', requestId: raw.requestId, ...errorFields(error) });
+        send({ type: 'error', requestId: raw.requestId, ...errorFields(error), durationMs: performance.now() - began });
       },
     );
   });

@@ -114,13 +114,15 @@ export class Container {
     this.child.send({ type: 'invoke', requestId, event, deadlineMs });
     const message = await answer;
     clearTimeout(timer);
-    const durationMs = performance.now() - began;
+    // Lambda's Duration is the handler's run time: the container's own measure when it sent one.
+    const wallMs = performance.now() - began;
+    const durationMs = message.type === 'result' || message.type === 'error' ? (message.durationMs ?? wallMs) : wallMs;
     if (timedOut) {
       return {
         kind: 'functionError',
         errorType: 'Sandbox.Timedout',
         errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
-        durationMs,
+        durationMs: wallMs,
         functionError: 'Unhandled',
       };
     }

@@ -6,7 +6,7 @@
  * and the AWS/Lambda metrics of every invocation go to the MetricSink.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -38,7 +38,9 @@ function bootstrapFile(): string {
   if (!bootstrapBuild) {
     const dir = mkdtempSync(join(tmpdir(), 'local-lambda-'));
     const file = join(dir, 'bootstrap.js');
-    buildSync({ entryPoints: [join(__dirname, 'bootstrap.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: file, logLevel: 'error' });
+    // The TypeScript source in the repository, the compiled JavaScript in the built package (dist/).
+    const source = ['bootstrap.ts', 'bootstrap.js'].map((name) => join(__dirname, name)).find((f) => existsSync(f))!;
+    buildSync({ entryPoints: [source], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: file, logLevel: 'error' });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     bootstrapBuild = { dir, file };
   }

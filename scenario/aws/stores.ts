@@ -32,8 +32,15 @@ export async function scanByPrefix(client: DynamoDBDocumentClient, tableName: st
 
 /** Idempotency key → status, for keys starting with `prefix`. */
 export async function readIdempotency(client: DynamoDBDocumentClient, tableName: string, prefix: string): Promise<Map<string, string>> {
+  return (await readIdempotencyKeys(client, tableName, prefix)).statuses;
+}
+
+/** Idempotency key → status, and → the outcome a COMPLETED key records (where it records one), for keys starting with `prefix`. */
+export async function readIdempotencyKeys(client: DynamoDBDocumentClient, tableName: string, prefix: string): Promise<{ statuses: Map<string, string>; outcomes: Map<string, string> }> {
   const items = await scanByPrefix(client, tableName, prefix);
-  return new Map(items.map((item) => [String(item.pk), String(item.status)]));
+  const outcomes = new Map<string, string>();
+  for (const item of items) if (typeof item.outcome === 'string') outcomes.set(String(item.pk), item.outcome);
+  return { statuses: new Map(items.map((item) => [String(item.pk), String(item.status)])), outcomes };
 }
 
 export interface DlqContents {

@@ -7,10 +7,16 @@
  *  - every distinct valid event has a COMPLETED idempotency key and is not dead-lettered (else: lost);
  *  - the entities the action keeps (an order's state, an incident's alert) are judged by the pipeline's
  *    workload (../workloads/<action>.ts): one check per entity;
- *  - every poison record is in the DLQ with a reason, matched by shard and sequence number.
+ *  - every poison record is in the DLQ with a reason, matched by shard and sequence number;
+ *  - per-key order (newest-wins pipelines): for each entity, the sequence of events applied is the put
+ *    order. Checked event by event through each key's recorded outcome (IdempotencyOutcome): under
+ *    newest-wins an event is applied exactly when it is newer than every event applied before it, so an
+ *    entity's events applied in put order leave PROCESSED on exactly the events expected `applied` and
+ *    STALE on the others; an event read after a newer one of its key (a child shard read before its
+ *    parent was finished) is kept out as STALE although it was expected to apply, and is named.
  */
 import { PoisonReason as PoisonReasons, type PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
-import { IdempotencyStatus } from '../../lambdas/shared/tables';
+import { IdempotencyOutcome, IdempotencyStatus } from '../../lambdas/shared/tables';
 import type { ActionName } from '../../lib/config';
 import type { LedgerEvent, LedgerPoison } from './ledger';
 import type { PoisonKind } from '../workloads/poison-records';
@@ -29,6 +35,8 @@ export interface OnFailureRecord {
 export interface PipelineObservations {
   /** Idempotency storage key → status. */
   readonly idempotency: ReadonlyMap<string, string>;
+  /** Idempotency storage key → the outcome its COMPLETED key records (IdempotencyOutcome), where it records one. */
+  readonly outcomes?: ReadonlyMap<string, string>;
   readonly poisonMessages: readonly PoisonRecordMessage[];
   readonly onFailure: readonly OnFailureRecord[];
   /** DLQ bodies that are neither (reported, never ignored). */
@@ -43,7 +51,7 @@ export type Expected = 'applied' | 'stale' | 'processed';
  * event processed: the effect happened and only the completion write failed, the at-least-once window
  * the processor documents for external actions. Not a loss; reported as a caveat.
  */
-export type Verdict = 'ok' | 'unrecorded' | 'lost' | 'applied-twice' | 'pending' | 'dead-lettered' | 'not-put';
+export type Verdict = 'ok' | 'unrecorded' | 'lost' | 'applied-twice' | 'pending' | 'dead-lettered' | 'not-put' | 'out-of-put-order';
 
 export interface EventRow {
   readonly id: string;
@@ -96,6 +104,12 @@ export interface PipelineReconciliation {
     readonly batchesGivenUp: number;
     readonly alertsExpected?: number;
     readonly alertsReceived?: number;
+    /**
+     * Per-key order, checked event by event (newest-wins pipelines whose keys record their outcome):
+     * entities checked, and events whose outcome says they were not applied in put order.
+     */
+    readonly orderKeysChecked?: number;
+    readonly outOfPutOrder?: number;
   };
   readonly events: readonly EventRow[];
   readonly poison: readonly PoisonRow[];
@@ -177,21 +191,29 @@ export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliati
   const notPut = input.events.filter((e) => e.outcome !== undefined && !e.outcome.ok);
   for (const e of notPut) problems.push(`event ${e.event.id} was never accepted by Kinesis: ${e.outcome?.ok === false ? e.outcome.reason : ''}`);
 
+  const checksOrder = judge.ordering === 'newest-wins';
   const rows: EventRow[] = distinct.map(({ first, duplicates, expected }) => {
-    const status = observed.idempotency.get(input.storageKey(first.idempotencyKey));
+    const storageKey = input.storageKey(first.idempotencyKey);
+    const status = observed.idempotency.get(storageKey);
+    const outcome = status === IdempotencyStatus.Completed ? observed.outcomes?.get(storageKey) : undefined;
     const failure = onFailureFor(observed, first);
     const injected = [...(first.injected && first.injected !== 'duplicate' ? [first.injected] : []), ...(duplicates > 0 ? [`duplicate×${duplicates}`] : [])];
-    const observedText = [status ? `key ${status}` : 'no key', failure ? `DLQ ${failure.condition}` : ''].filter(Boolean).join(', ');
+    const observedText = [status ? `key ${status}${outcome ? ` ${outcome}` : ''}` : 'no key', failure ? `DLQ ${failure.condition}` : ''].filter(Boolean).join(', ');
     let verdict: Verdict;
-    if (status === IdempotencyStatus.Completed) verdict = 'ok';
+    if (status === IdempotencyStatus.Completed) verdict = checksOrder && outcome !== undefined && outOfPutOrder(expected, outcome) ? 'out-of-put-order' : 'ok';
     else if (failure) verdict = 'dead-lettered';
     else if (status !== undefined) verdict = judge.actionKind === 'external' && (input.processedByMetrics ?? 0) >= distinct.length ? 'unrecorded' : 'pending';
     else verdict = 'lost';
     return { id: first.event.id, subject: first.event.subject ?? first.event.id, injected, expected, observed: observedText, verdict };
   });
   for (const row of rows.filter((r) => r.verdict !== 'ok' && r.verdict !== 'unrecorded')) {
-    problems.push(`event ${row.id} (${row.subject}) ${row.verdict}: ${row.observed}`);
+    problems.push(
+      row.verdict === 'out-of-put-order'
+        ? `event ${row.id} (${row.subject}) was not applied in put order: expected ${row.expected}, found ${row.observed} (a newer event of ${row.subject} was applied before it)`
+        : `event ${row.id} (${row.subject}) ${row.verdict}: ${row.observed}`,
+    );
   }
+  const order = orderCoverage(distinct, rows, observed, input.storageKey, checksOrder);
 
   const judgement = judge.judge(distinct);
   const entities = judgement.checks;
@@ -216,7 +238,7 @@ export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliati
     problems.push(`the event source mapping gave up a batch (${record.condition}) on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber}, covering ${covered} record(s) of this run`);
   }
 
-  const caveats: string[] = [...judgement.caveats];
+  const caveats: string[] = [...judgement.caveats, ...order.caveats];
   const unrecorded = rows.filter((r) => r.verdict === 'unrecorded').length;
   if (unrecorded > 0) {
     caveats.push(
@@ -243,6 +265,7 @@ export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliati
       batchesGivenUp: observed.onFailure.length,
       alertsExpected: judgement.alerts?.expected,
       alertsReceived: judgement.alerts?.received,
+      ...(order.keysChecked !== undefined ? { orderKeysChecked: order.keysChecked, outOfPutOrder: rows.filter((r) => r.verdict === 'out-of-put-order').length } : {}),
     },
     events: rows,
     poison: poisonRows,
@@ -251,6 +274,35 @@ export function reconcilePipeline(input: ReconcileOptions): PipelineReconciliati
     caveats,
     ...(judgement.waitUntil !== undefined ? { waitUntil: judgement.waitUntil } : {}),
     ...(judgement.windowed ? { windowed: judgement.windowed } : {}),
+  };
+}
+
+/** Whether a completed event's recorded outcome contradicts its expected treatment under newest-wins. */
+function outOfPutOrder(expected: Expected, outcome: string): boolean {
+  if (outcome === IdempotencyOutcome.Processed) return expected === 'stale';
+  if (outcome === IdempotencyOutcome.Stale) return expected === 'applied';
+  return false;
+}
+
+/** How much of the per-key order rule the evidence covered: entities whose every completed key recorded its outcome. */
+function orderCoverage(
+  distinct: readonly DistinctEvent[],
+  rows: readonly EventRow[],
+  observed: PipelineObservations,
+  storageKey: (idempotencyKey: string) => string,
+  checksOrder: boolean,
+): { keysChecked?: number; caveats: string[] } {
+  if (!checksOrder || distinct.length === 0) return { caveats: [] };
+  const subjects = new Set(rows.map((r) => r.subject));
+  const unrecorded = distinct.filter((d, i) => rows[i]?.verdict === 'ok' && observed.outcomes?.get(storageKey(d.first.idempotencyKey)) === undefined);
+  if (unrecorded.length === 0) return { keysChecked: subjects.size, caveats: [] };
+  const blind = new Set(unrecorded.map((d) => d.first.event.subject ?? d.first.event.id));
+  return {
+    keysChecked: subjects.size - blind.size,
+    caveats: [
+      `${unrecorded.length} completed key(s) of ${blind.size} entit(ies) record no outcome (a processor older than the outcome attribute): ` +
+        'their per-key order is judged by the applied count and final state only, not event by event',
+    ],
   };
 }
 

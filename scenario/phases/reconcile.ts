@@ -4,7 +4,7 @@
  * judges them against the ledger (../judge/reconcile-pipeline.ts).
  */
 import { idempotencyStorageKey } from '../../lambdas/shared/tables';
-import { readDlq, readIdempotency } from '../aws/stores';
+import { readDlq, readIdempotencyKeys } from '../aws/stores';
 import type { Ledger } from '../judge/ledger';
 import { combine, reconcilePipeline, type PipelineObservations, type Reconciliation } from '../judge/reconcile-pipeline';
 import type { Stage } from '../stage';
@@ -15,13 +15,13 @@ export async function reconcileOnce(stage: Stage, ledger: Ledger, processedByMet
   const { dynamodb, sqs } = stage.clients;
   const results = [];
   for (const p of stage.pipelines) {
-    const [idempotency, dlq] = await Promise.all([readIdempotency(dynamodb, p.names.idempotencyTableName, sourcePrefix(stage.runId)), readDlq(sqs, p.dlqUrl)]);
+    const [keys, dlq] = await Promise.all([readIdempotencyKeys(dynamodb, p.names.idempotencyTableName, sourcePrefix(stage.runId)), readDlq(sqs, p.dlqUrl)]);
     const judge = await p.running.observe();
-    const observed: PipelineObservations = { idempotency, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable };
+    const observed: PipelineObservations = { idempotency: keys.statuses, outcomes: keys.outcomes, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable };
     results.push(
       reconcilePipeline({
         pipeline: p.config.name,
-        action: p.config.action,
+        action: p.workload.action,
         events: ledger.events.filter((e) => e.pipeline === p.config.name),
         poison: ledger.poison.filter((x) => x.pipeline === p.config.name),
         observed,

@@ -13,6 +13,7 @@ import type { Stage } from '../stage';
 import { CONSUMER_OUTAGE_LABEL } from '../steps/consumer-outage';
 import type { AlarmSample } from '../view/monitor';
 import { writeReport } from '../view/report/html';
+import { summarizeProducer } from '../view/producer-summary';
 import type { AlarmOutcome, ExecutedWindow, PipelineSummary, ReportData, ScenarioSummary } from '../view/summary';
 
 export interface ReportInput {
@@ -62,6 +63,7 @@ export async function writeRunReport(input: ReportInput): Promise<ScenarioResult
       latencyAlarm: consumerOutage ? alarmOutcome(p.names.latencyAlarmName, consumerOutage.startAt, loadStartedAt, transitions, input.alarmSamples) : undefined,
       stalledAlarm: consumerOutage ? alarmOutcome(p.names.stalledAlarmName, consumerOutage.startAt, loadStartedAt, transitions, input.alarmSamples) : undefined,
       ...(rec?.windowed ? { windowed: rec.windowed } : {}),
+      producer: summarizeProducer(p, ledger.events.filter((e) => e.pipeline === name), input.windows),
     };
   });
   const problems = [...(reconciliation?.pipelines.flatMap((p) => p.problems.map((x) => `${p.pipeline}: ${x}`)) ?? [])];
@@ -73,6 +75,7 @@ export async function writeRunReport(input: ReportInput): Promise<ScenarioResult
     runId: stage.runId,
     startedAt: new Date(input.startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
+    loadStartedAt: new Date(loadStartedAt).toISOString(),
     options: input.options,
     windows: input.windows,
     pipelines,

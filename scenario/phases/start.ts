@@ -13,6 +13,8 @@ import type { ScenarioPlan } from '../plan';
 import { deployedNames, type DrivenPipeline, type Stage } from '../stage';
 import { TargetControl, type ScenarioTarget } from '../target-control';
 import { INJECTIONS, type InjectionRates } from '../workloads/workload';
+import { startTemporarySpooledProducer } from '../producer-process/producer-process';
+import { SCENARIO_SPOOL_FSYNC, usesSpooledProducer } from '../steps/kinesis-outage';
 
 export interface StartInput {
   readonly plan: ScenarioPlan;
@@ -31,13 +33,15 @@ export async function startRun({ plan, target, runId, clients }: StartInput): Pr
     for (const [i, { config, workload }] of plan.pipelines.entries()) {
       const names = deployedNames(plan.stackName, config.name, suffix);
       const [mappings, dlqUrl] = await Promise.all([mappingsOf(clients.lambda, names.functionName), queueUrlOf(clients.sqs, names.dlqName)]);
+      const spooledProducer = usesSpooledProducer(options.steps, i) ? await startTemporarySpooledProducer(names.streamName, { lingerMs: 10, fsync: SCENARIO_SPOOL_FSYNC }) : undefined;
       const running = await workload.start({ pipeline: config, runId, random: seededRandom(options.seed * 31 + i), rates, loadMs: plan.timeline.loadMs, ratePerSecond: options.ratePerSecond, names, clients, axis });
       pipelines.push({
         config,
         workload,
         running,
         names,
-        producer: new EventProducer({ stream: { streamName: names.streamName }, lingerMs: 10 }),
+        producer: spooledProducer ?? new EventProducer({ stream: { streamName: names.streamName }, lingerMs: 10 }),
+        ...(spooledProducer ? { spooledProducer } : {}),
         poisonPublisher: new RecordPublisher<number>({ stream: { streamName: names.streamName }, lingerMs: 0 }),
         mappings,
         dlqUrl,

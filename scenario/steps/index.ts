@@ -4,12 +4,16 @@
  */
 import { consumerOutage } from './consumer-outage';
 import { dynamodbOutage } from './dynamodb-outage';
+import { kinesisOutage } from './kinesis-outage';
 import { poison } from './poison';
+import { reshard } from './reshard';
 
 export const SCENARIO_STEPS = [
   poison,
   consumerOutage,
   dynamodbOutage,
+  kinesisOutage,
+  reshard,
 ] as const;
 
 export type StepName = (typeof SCENARIO_STEPS)[number]['name'];

@@ -25,6 +25,10 @@ export interface StepTuning {
   readonly dynamodbOutageSeconds: number;
   /** How the DynamoDB outage breaks connections. */
   readonly dynamodbFault: Exclude<FaultMode, 'none'>;
+  /** Real seconds Kinesis' connections are broken (refused, then stalled). */
+  readonly kinesisOutageSeconds: number;
+  /** Real seconds the orders stream stays split before it is merged back. Default: 10% of the load, at least 6 s. */
+  readonly reshardSeconds?: number;
 }
 
 /** Where a windowed step may go: the timeline's cursor (after the windows placed before it). */

@@ -8,6 +8,7 @@ import type { ExecutedWindow } from '../run-log';
 export type { ExecutedWindow } from '../run-log';
 import type { PipelineReconciliation, Reconciliation } from '../judge/reconcile-pipeline';
 import type { WindowedEvidence } from '../judge/windowed-evidence';
+import { producerLines, type ProducerSummary } from './producer-summary';
 
 
 /** How an alarm answered the consumer outage. */
@@ -34,6 +35,8 @@ export interface PipelineSummary {
   readonly stalledAlarm?: AlarmOutcome;
   /** Windowed pipelines: the windows' reconciliation, the spike, the watermark (../judge/windowed-evidence.ts). */
   readonly windowed?: WindowedEvidence;
+  /** How its producer ran: mode, counters, event time to acceptance by Kinesis. */
+  readonly producer?: ProducerSummary;
 }
 
 export interface ScenarioSummary {
@@ -45,6 +48,8 @@ export interface ScenarioSummary {
   readonly runId: string;
   readonly startedAt: string;
   readonly endedAt: string;
+  /** When the load started: the windows are timed from it. */
+  readonly loadStartedAt?: string;
   readonly options: ScenarioOptions;
   readonly windows: readonly ExecutedWindow[];
   readonly pipelines: readonly PipelineSummary[];
@@ -86,6 +91,11 @@ export function windowedLines(w: WindowedEvidence): string[] {
   ];
   if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed`);
   return lines;
+/** A window as the summary lists it: its label, when it started and ended, and what it did. */
+export function windowLine(w: ExecutedWindow, loadStartedAt: string | undefined): string {
+  const origin = loadStartedAt === undefined ? w.startAt : Date.parse(loadStartedAt);
+  const at = (t: number): string => ((t - origin) / 1000).toFixed(1);
+  return `${w.label} ${at(w.startAt)}–${w.endAt === undefined ? '…' : at(w.endAt)} s${w.detail ? `: ${w.detail}` : ''}`;
 }
 
 /** The plain-text summary printed at the end of `npm start`. */
@@ -109,11 +119,13 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       `    applied exactly once ${c.appliedOnce}, stale kept out ${c.staleAcknowledged}, ${unaccounted}, applied twice ${c.appliedTwice}, pending ${c.pending}, poison in DLQ ${c.poisonInDlq}/${c.poisonPut}, batches given up ${c.batchesGivenUp}` +
         (c.completionUnrecorded > 0 ? ` (${c.completionUnrecorded} applied with completion unrecorded, see note)` : ''),
     );
+    if (c.orderKeysChecked !== undefined) lines.push(`    per-key order: ${c.orderKeysChecked} keys checked event by event, ${c.outOfPutOrder ?? 0} event(s) not applied in put order`);
     if (c.alertsExpected !== undefined) lines.push(`    alerts ${c.alertsReceived ?? 0} received for ${c.alertsExpected} incidents`);
     if (p.windowed) lines.push(...windowedLines(p.windowed));
     lines.push(
       `    event-to-action latency p50 ${fmtMs(p.latencyP50)}, p99 ${fmtMs(p.latencyP99)}, worst period p99 ${fmtMs(p.worstPeriodP99)} (objective ${p.latencyObjectiveMs} ms)`,
     );
+    if (p.producer) lines.push(...producerLines(p.producer));
     if (p.latencyAlarm) {
       const a = p.latencyAlarm;
       const at = (s: number | undefined): string => (s === undefined ? 'never' : `at ${s.toFixed(1)} s`);
@@ -125,6 +137,7 @@ export function formatSummary(summary: ScenarioSummary, color: (ok: boolean, tex
       }
     }
   }
+  if (summary.windows.length > 0) lines.push('', '  windows (seconds into the load):', ...summary.windows.map((w) => `    ${windowLine(w, summary.loadStartedAt)}`));
   if (summary.problems.length > 0) {
     // A partial run's open items are mostly events still in flight: a few examples are enough.
     const shown = summary.completed ? 20 : 5;

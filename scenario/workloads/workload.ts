@@ -4,7 +4,7 @@
  * in ./index.ts: that is all a new pipeline's workload takes.
  */
 import type { CloudEvent } from '../../lambdas/shared/envelope';
-import type { PipelineConfig } from '../../lib/config';
+import type { ActionName, PipelineConfig } from '../../lib/config';
 import type { Random } from '../../client/operations/seeded-random';
 import type { Injection } from '../judge/ledger';
 import type { PipelineJudge } from '../judge/reconcile-pipeline';
@@ -89,7 +89,7 @@ export interface RunningWorkload {
 
 export interface WorkloadDefinition {
   /** The built-in action whose pipelines this workload drives. */
-  readonly action: PipelineConfig['action'];
+  readonly action: ActionName;
   /** The type of its valid events (the `invalid-data` poison record carries it with wrong data). */
   readonly eventType: string;
   /** What one entity check is about, in the report ("orders", "alert"). */

@@ -69,6 +69,7 @@ describe('defaults', () => {
 
   test('a three-line pipeline gets safe, explicit event source settings', () => {
     assert.deepEqual(p.eventSource, {
+      consumer: 'polling',
       batchSize: 100,
       maxBatchingWindowSeconds: 1,
       startingPosition: 'TRIM_HORIZON',
@@ -90,7 +91,7 @@ describe('defaults', () => {
   test('derived values: iterator age threshold is twice the objective, the lease is the timeout', () => {
     assert.equal(iteratorAgeThresholdMs(p), 10_000);
     assert.equal(leaseSeconds(p), 60);
-    const explicit = parseConfig(config([pipeline({ alarms: { latencyObjectiveMs: 1000, iteratorAgeThresholdMs: 1500 }, idempotency: { leaseSeconds: 90 } })]))
+    const explicit = parseConfig(config([pipeline({ eventSource: { maxBatchingWindowSeconds: 0 }, alarms: { latencyObjectiveMs: 1000, iteratorAgeThresholdMs: 1500 }, idempotency: { leaseSeconds: 90 } })]))
       .pipelines[0]!;
     assert.equal(iteratorAgeThresholdMs(explicit), 1500);
     assert.equal(leaseSeconds(explicit), 90);
@@ -110,6 +111,7 @@ describe('physical names', () => {
       functionName: 'StreamPipeline-orders-processor',
       stateTableName: 'StreamPipeline-orders-state',
       alertsTopicName: 'StreamPipeline-orders-alerts',
+      consumerName: 'StreamPipeline-orders-processor',
       alarmNamePrefix: 'StreamPipeline-orders-',
     });
     assert.deepEqual(stackResourceNames('StreamPipeline'), { alarmTopicName: 'StreamPipeline-alarms', dashboardName: 'StreamPipeline-pipelines' });
@@ -192,7 +194,27 @@ describe('bad configurations are refused with a clear message', () => {
       config([pipeline({ telemetry: { thresholds: { temperatureC: { max: 90 } } } })]),
       /^pipelines\[0\]\(orders\)\.telemetry: only applies to the telemetry action$/,
     ],
-    ['an unknown action', config([pipeline({ action: 'payments' as never })]), /^pipelines\[0\]\(orders\)\.action: /],
+    ['an unknown action', config([pipeline({ action: 'payments' as never })]), /^pipelines\[0\]\(orders\)\.action: must be one of orders, telemetry, returns, noop, or \{ entry, kind \} for an action of your own$/],
+    [
+      'an action of your own that names no script',
+      config([pipeline({ action: { entry: './src/handler.py', kind: 'transactional' } })]),
+      /^pipelines\[0\]\(orders\)\.action\.entry: must name a TypeScript or JavaScript file/,
+    ],
+    [
+      'an action of your own of a kind only built-ins have',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'windowed' as never } })]),
+      /^pipelines\[0\]\(orders\)\.action\.kind: must be one of transactional, external \(windowed actions are built in only\)$/,
+    ],
+    [
+      'an action of your own with a handler name that is no identifier',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'external', handler: 'my-handler' } })]),
+      /^pipelines\[0\]\(orders\)\.action\.handler: must be a JavaScript identifier$/,
+    ],
+    [
+      'windows on an action of your own',
+      config([pipeline({ action: { entry: './src/handler.ts', kind: 'transactional' }, windows: {} })]),
+      /^pipelines\[0\]\(orders\)\.windows: only applies to windowed actions/,
+    ],
     ['an upper-case pipeline name', config([pipeline({ name: 'Orders' })]), /^pipelines\[0\]\(Orders\)\.name: must be 1–31 lower-case letters, digits or dashes, starting with a letter$/],
     ['no pipelines', config([]), /^pipelines: must declare at least one pipeline$/],
     ['an invalid stack name', config([pipeline()], { stackName: '1-stack' }), /^stackName: must be a valid CloudFormation stack name/],
@@ -218,6 +240,24 @@ describe('bad configurations are refused with a clear message', () => {
       );
     });
   }
+
+  test('a batching window that alone reaches the latency objective is refused, with the largest window that fits', () => {
+    const [problem, ...rest] = problemsOf(config([pipeline({ eventSource: { maxBatchingWindowSeconds: 5 }, alarms: { latencyObjectiveMs: 5000 } })]));
+    assert.deepEqual(rest, []);
+    assert.equal(
+      problem,
+      'pipelines[0](orders).eventSource.maxBatchingWindowSeconds: (5s) alone reaches the latency objective (alarms.latencyObjectiveMs = 5000 ms): an event can wait the whole window before its batch is even invoked, so the objective is missed before delivery and processing count; set at most 4s, or raise the objective',
+    );
+    assert.match(problemsOf(config([pipeline({ eventSource: { maxBatchingWindowSeconds: 1 }, alarms: { latencyObjectiveMs: 800 } })]))[0] ?? '', /\(1s\) alone reaches the latency objective .*set at most 0s/);
+    // A window below the objective, and no window at all under any objective, are accepted.
+    assert.doesNotThrow(() => parseConfig(config([pipeline({ eventSource: { maxBatchingWindowSeconds: 4 }, alarms: { latencyObjectiveMs: 5000 } })])));
+    assert.doesNotThrow(() => parseConfig(config([pipeline({ eventSource: { maxBatchingWindowSeconds: 0, consumer: 'efo' }, alarms: { latencyObjectiveMs: 300 } })])));
+  });
+
+  test('the consumer mode is polling or efo', () => {
+    assert.equal(parseConfig(config([pipeline({ eventSource: { consumer: 'efo' } })])).pipelines[0]!.eventSource.consumer, 'efo');
+    assert.match(problemsOf(config([pipeline({ eventSource: { consumer: 'push' as never } })]))[0] ?? '', /^pipelines\[0\]\(orders\)\.eventSource\.consumer: Invalid option: expected one of "polling"\|"efo"$/);
+  });
 
   test('every problem is reported at once, not only the first', () => {
     const problems = problemsOf(

@@ -450,7 +450,7 @@ describe('the latency objective alarm as the stack renders it (controlled clock)
   });
 
   it('the number of late events comes from the configuration', async () => {
-    const { store, at } = latencyFixture({ latencyMinLateEvents: 5, latencyObjectiveMs: 1000 });
+    const { store, at } = latencyFixture({ latencyMinLateEvents: 5, latencyObjectiveMs: 1200 });
     for (let i = 0; i < 4; i += 1) latency(store, 0, 1500, 10 + i);
     assert.deepEqual(await at(1), { latency: 'OK', plain: 'ALARM' });
     for (let i = 0; i < 5; i += 1) latency(store, 1, 1500, 10 + i);

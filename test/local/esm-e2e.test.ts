@@ -44,7 +44,7 @@ describe('event source mapping end to end (synthesized stack, real processor)', 
   let kinesis: KinesisClient;
   let sqs: SQSClient;
   let sns: SNSClient;
-  const events = exampleEvents(orders, randomUUID().slice(0, 6));
+  const events = exampleEvents({ action: 'orders' }, randomUUID().slice(0, 6));
   let sent = 0;
 
   before(async () => {

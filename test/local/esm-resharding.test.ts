@@ -1,5 +1,6 @@
 /**
- * Resharding against kinesis-local (SplitShard, MergeShards, UpdateShardCount): the local event source
+ * Resharding against kinesis-local (SplitShard, MergeShards, UpdateShardCount, also 2 → 4 → 2 under load as
+ * `npm start` does): the local event source
  * mapping reads a child shard only after every parent of it is finished, so each key's records arrive in
  * the order they were written across the reshard, every record once (again only where a failing batch
  * was retried, as AWS allows); a parent whose batch keeps failing holds its children back until it
@@ -20,6 +21,7 @@ import {
   MemorySink,
   mergeShards,
   receive,
+  registerConsumer,
   sleep,
   splitShard,
   testMapping,
@@ -78,6 +80,46 @@ function overlapped(calls: readonly RecordedCall[], shardId: string): boolean {
   return mine.some((a) => mine.some((b) => a !== b && a.startedAt < (b.finishedAt ?? Infinity) && b.startedAt < (a.finishedAt ?? Infinity)));
 }
 
+/**
+ * Writes a round of records for every key every 30 ms while the stream's one shard is split (after
+ * `at[0]` records) and the halves merged back (after `at[1]`), until `at[2]` records; then waits until
+ * the function got every record. Returns what was written and the shards.
+ */
+async function reshardUnderLoad(
+  kinesis: KinesisClient,
+  stream: { name: string },
+  mapping: { start(): Promise<void> },
+  invoker: FixtureInvoker,
+  keys: readonly string[],
+  at: readonly [number, number, number],
+): Promise<{ written: string[]; parent: string; left: string; right: string; merged: string }> {
+  const counters = new Map<string, number>();
+  const written: string[] = [];
+  let producing = true;
+  const producer = (async () => {
+    while (producing) {
+      written.push(...(await putRound(kinesis, stream.name, keys, counters)));
+      await sleep(30);
+    }
+  })();
+  try {
+    await mapping.start();
+    const [parent] = (await listShards(kinesis, stream.name)).map((s) => s.ShardId as string);
+    await waitFor('records before the split', () => written.length >= at[0]);
+    const [left, right] = await splitShard(kinesis, stream.name, parent as string);
+    await waitFor('records after the split', () => written.length >= at[1]);
+    const merged = await mergeShards(kinesis, stream.name, left, right);
+    await waitFor('records after the merge', () => written.length >= at[2]);
+    producing = false;
+    await producer;
+    await waitFor('every record', () => new Set(invoker.delivered()).size === written.length, 30_000);
+    return { written, parent: parent as string, left, right, merged };
+  } finally {
+    producing = false;
+    await producer;
+  }
+}
+
 describe('Kinesis event source mapping: resharding', () => {
   let clients: TestClients;
   before(() => {
@@ -88,32 +130,14 @@ describe('Kinesis event source mapping: resharding', () => {
   it('split under load and merged back: order per key record by record, every record once, ParallelizationFactor and metrics carried on', async () => {
     const stream = await createStream(clients.kinesis, 1);
     const keys = Array.from({ length: 8 }, (_, i) => `order-${i}`);
-    const counters = new Map<string, number>();
-    const written: string[] = [];
     const invoker = new FixtureInvoker(() => null, 40);
     const sink = new MemorySink();
     const mapping = testMapping(
       { stream, invoker, clients, sink, shardSyncIntervalMs: 200 },
       { ParallelizationFactor: 2, BatchSize: 10, MetricsConfig: { Metrics: ['EventCount'] } },
     );
-    let producing = true;
-    const producer = (async () => {
-      while (producing) {
-        written.push(...(await putRound(clients.kinesis, stream.name, keys, counters)));
-        await sleep(30);
-      }
-    })();
     try {
-      await mapping.start();
-      const [parent] = (await listShards(clients.kinesis, stream.name)).map((s) => s.ShardId as string);
-      await waitFor('records before the split', () => written.length >= 80);
-      const [left, right] = await splitShard(clients.kinesis, stream.name, parent as string);
-      await waitFor('records after the split', () => written.length >= 200);
-      const merged = await mergeShards(clients.kinesis, stream.name, left, right);
-      await waitFor('records after the merge', () => written.length >= 320);
-      producing = false;
-      await producer;
-      await waitFor('every record', () => new Set(invoker.delivered()).size === written.length, 30_000);
+      const { written, parent, left, right, merged } = await reshardUnderLoad(clients.kinesis, stream, mapping, invoker, keys, [80, 200, 320]);
 
       assertOrderPerKey(invoker.delivered(), written);
       assert.equal(invoker.delivered().length, written.length, 'no record twice (no batch failed, none was retried)');
@@ -125,6 +149,68 @@ describe('Kinesis event source mapping: resharding', () => {
       assert.equal(sink.data.filter((d) => d.metricName === 'IteratorAge').length, invoker.calls.length, 'IteratorAge once per invocation, on every shard');
       assert.equal(sink.sum('InvokedEventCount'), written.length);
       assert.equal(sink.sum('PolledEventCount'), written.length, 'each record polled once, from its own shard');
+    } finally {
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
+  it('with enhanced fan-out (a mapping on a stream consumer): split and merged back, parents before children, order per key, every record once', async () => {
+    const stream = await createStream(clients.kinesis, 1);
+    const consumerArn = await registerConsumer(clients.kinesis, stream.arn);
+    const invoker = new FixtureInvoker(() => null, 20);
+    const mapping = testMapping({ stream: { arn: consumerArn }, invoker, clients, shardSyncIntervalMs: 200 }, { BatchSize: 10 });
+    try {
+      const keys = Array.from({ length: 6 }, (_, i) => `order-${i}`);
+      const { written, parent, left, right, merged } = await reshardUnderLoad(clients.kinesis, stream, mapping, invoker, keys, [60, 150, 240]);
+
+      assertOrderPerKey(invoker.delivered(), written);
+      assert.equal(invoker.delivered().length, written.length, 'no record twice');
+      await assertParentsBeforeChildren(clients.kinesis, stream.name, invoker.calls);
+      assert.deepEqual(new Set(mapping.finishedShardIds), new Set([parent, left, right]), 'the closed shards are finished (their subscriptions ended with ChildShards)');
+      assert.deepEqual(mapping.shardIds, [merged]);
+    } finally {
+      await mapping.stop();
+      await stream.delete();
+    }
+  });
+
+  it('UpdateShardCount 2 → 4 → 2 under load, as npm start reshards the orders stream: order per key, every record once, each child after its parents', async () => {
+    const stream = await createStream(clients.kinesis, 2);
+    const keys = Array.from({ length: 16 }, (_, i) => `order-${i}`);
+    const counters = new Map<string, number>();
+    const written: string[] = [];
+    const invoker = new FixtureInvoker(() => null, 30);
+    const mapping = testMapping({ stream, invoker, clients, shardSyncIntervalMs: 200 }, { BatchSize: 25 });
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        written.push(...(await putRound(clients.kinesis, stream.name, keys, counters)));
+        await sleep(20);
+      }
+    })();
+    try {
+      await mapping.start();
+      await waitFor('records before the split', () => written.length >= 160);
+      await clients.kinesis.send(new UpdateShardCountCommand({ StreamName: stream.name, TargetShardCount: 4, ScalingType: 'UNIFORM_SCALING' }));
+      await untilActive(clients.kinesis, stream.name);
+      const split = written.length;
+      await waitFor('records while split', () => written.length >= split + 160);
+      await clients.kinesis.send(new UpdateShardCountCommand({ StreamName: stream.name, TargetShardCount: 2, ScalingType: 'UNIFORM_SCALING' }));
+      await untilActive(clients.kinesis, stream.name);
+      const merged = written.length;
+      await waitFor('records after the merge', () => written.length >= merged + 160);
+      producing = false;
+      await producer;
+      await waitFor('every record', () => new Set(invoker.delivered()).size === written.length, 30_000);
+
+      assertOrderPerKey(invoker.delivered(), written);
+      assert.equal(invoker.delivered().length, written.length, 'no record twice');
+      await assertParentsBeforeChildren(clients.kinesis, stream.name, invoker.calls);
+      const shards = await listShards(clients.kinesis, stream.name);
+      assert.equal(shards.length, 8, 'two parents, four children, two merged');
+      for (const shard of shards) assert.ok(invoker.calls.some((c) => c.shardId === shard.ShardId), `${shard.ShardId} was read: every generation took load`);
+      assert.equal(mapping.finishedShardIds.length, 6);
     } finally {
       producing = false;
       await producer;

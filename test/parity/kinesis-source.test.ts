@@ -8,8 +8,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { decode, invocationsOf, type Resources, sleep, withResources as run } from './support/resources';
+import { DescribeStreamCommand } from '@aws-sdk/client-kinesis';
+import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { decode, invocationsOf, receiveBodies, type Resources, sleep, withResources as run } from './support/resources';
 import { startParityTarget, type ParityTarget } from './support/target';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -226,5 +227,41 @@ describe('LocalStack parity: TestKinesisSource (mapping API and delivery)', { co
       assert.equal(decode(received?.event.Records[0]?.kinesis.data ?? ''), data);
       assert.equal(received?.event.Records[0]?.kinesis.partitionKey, 'testId');
       assert.equal(received?.event.Records[0]?.eventSourceARN, second.arn);
+    }));
+  it('test_kinesis_stream_handler_deployed (tests/aws/test_serverless.py, skipped by LocalStack as flaky): a polling function and an enhanced fan-out consumer function on one stream', () =>
+    withResources(async (r) => {
+      // LocalStack deploys this with the Serverless Framework (tests/aws/serverless/serverless.yml): the same
+      // resources through the APIs here. kinesisStreamHandler polls the stream; kinesisConsumerHandler reads
+      // through the stream consumer `stream-consumer1` with the settings of its `stream` event.
+      const stream = await r.stream();
+      const consumer = await r.consumer(stream.arn, 'stream-consumer1');
+      const streamHandler = await r.recorder();
+      const consumerHandler = await r.recorder();
+      await r.mapping({ EventSourceArn: stream.arn, FunctionName: streamHandler.name, BatchSize: 10, StartingPosition: 'TRIM_HORIZON' });
+      await r.mapping({
+        EventSourceArn: consumer.arn,
+        FunctionName: consumerHandler.name,
+        MaximumBatchingWindowInSeconds: 10,
+        ParallelizationFactor: 2,
+        MaximumRetryAttempts: 2,
+        MaximumRecordAgeInSeconds: 120,
+        StartingPosition: 'TRIM_HORIZON',
+        Enabled: true,
+      });
+
+      const mappings = (await target.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: streamHandler.name }))).EventSourceMappings ?? [];
+      assert.equal(mappings.length, 1);
+      const described = await target.kinesis.send(new DescribeStreamCommand({ StreamName: stream.name }));
+      assert.equal(mappings[0]?.EventSourceArn, described.StreamDescription?.StreamARN);
+      const [consumerMapping] = (await target.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: consumerHandler.name }))).EventSourceMappings ?? [];
+      assert.equal(consumerMapping?.EventSourceArn, consumer.arn);
+
+      // The stream consumer is connected and the function invoked: one invocation for the one record.
+      await r.putRecord(stream.name, 'test123', 'key1');
+      const [invocation] = await invocationsOf(target, consumerHandler, 1);
+      assert.deepEqual(invocation?.event.Records.map((rec) => [decode(rec.kinesis.data), rec.kinesis.partitionKey]), [['test123', 'key1']]);
+      assert.deepEqual(await receiveBodies(target, consumerHandler.invocations.url, 1, 3000), [], 'invoked once');
+      const [polled] = await invocationsOf(target, streamHandler, 1);
+      assert.deepEqual(polled?.event.Records.map((rec) => decode(rec.kinesis.data)), ['test123'], 'the polling function gets the record too');
     }));
 });

@@ -132,6 +132,17 @@ test('a provisioned stream with enhanced fan-out pays consumer-shard-hours and i
   near(lineOf(plan, 'retention 200 h (beyond 7 days)').monthlyUsd, ((10_240 * 115_200) / 2 ** 30) * 0.023);
 });
 
+test('the plan reads the consumer mode from the configuration (eventSource.consumer), and --consumer overrides it', () => {
+  const config = configWith({ name: 'feed', description: 'efo', action: 'noop', stream: { mode: 'PROVISIONED', shardCount: 2 }, eventSource: { consumer: 'efo' } });
+  const configured = planPipeline(config, config.pipelines[0]!, { peakEventsPerSecond: 100 });
+  assert.equal(configured.load.consumer, 'efo');
+  // 2 shards × 730 h = 1,460 consumer-shard-hours × $0.015 = $21.90.
+  near(lineOf(configured, 'enhanced fan-out consumer').monthlyUsd, 21.9);
+  const overridden = planPipeline(config, config.pipelines[0]!, { peakEventsPerSecond: 100, consumer: 'polling' });
+  assert.equal(overridden.load.consumer, 'polling');
+  assert.ok(!overridden.costs.some((l) => l.item.startsWith('enhanced fan-out')));
+});
+
 test('units per record: noop and orders as measured, telemetry from its claim, completion and incidents', () => {
   assert.deepEqual(recordUnits({ action: 'noop', recordBytes: 500, thresholdMetrics: 0, breachFraction: 0 }).newRecord, { wru: 2, rru: 1, snsPublishes: 0 });
   const orders = recordUnits({ action: 'orders', recordBytes: 1024, thresholdMetrics: 0, breachFraction: 0 });

@@ -8,6 +8,9 @@ import { ProcessorEnv } from '../../lambdas/shared/environment';
 import { orders } from '../../lambdas/actions/orders';
 import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { readProcessorSettings } from '../../lambdas/processor/settings';
+import { createProcessor } from '../../lambdas/processor/processor';
+import { noopAction } from '../../lambdas/actions/noop';
+import { silentLogger } from './support/pipeline';
 // Importing the entry only creates clients; its settings are read at the first invocation below.
 import { handler } from '../../lambdas/handlers/orders';
 import { createQueue, createTable, deleteQueue, deleteTable, documentClient, getItem, uniqueName } from './support/aws';
@@ -48,4 +51,14 @@ test('a missing or malformed setting is named in the error', () => {
   const settings = readProcessorSettings({ PIPELINE_NAME: 'p', IDEMPOTENCY_TABLE_NAME: 't', DLQ_URL: 'u', IDEMPOTENCY_LEASE_SECONDS: '90' });
   assert.equal(settings.leaseSeconds, 90);
   assert.equal(settings.timeMarginMs, 5000);
+});
+
+test("an action of the user's own runs only with the kind its pipeline declares (ACTION_KIND)", async () => {
+  const settings = { ...readProcessorSettings({ [ProcessorEnv.PipelineName]: 'views', [ProcessorEnv.IdempotencyTable]: names.idempotency, [ProcessorEnv.DeadLetterQueueUrl]: dlqUrl }) };
+  const event = kinesisEvent(recordsOf([cloudEvent({ subject: 'kind-check', type: 'com.example.page.viewed', data: {} })]));
+  // Declared external, written transactional: refused at the first invocation, before any record is touched.
+  const mismatched = createProcessor(() => noopAction, { settings: { ...settings, actionKind: 'external' }, logger: silentLogger() });
+  await assert.rejects(mismatched(event, lambdaContext()), /The pipeline declares an? external action \(ACTION_KIND\) but its entry's action is transactional/);
+  const agreeing = createProcessor(() => noopAction, { settings: { ...settings, actionKind: 'transactional' }, logger: silentLogger() });
+  assert.deepEqual(await agreeing(event, lambdaContext()), { batchItemFailures: [] });
 });

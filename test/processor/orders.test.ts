@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { orders } from '../../lambdas/actions/orders';
 import { OrderEventType } from '../../lambdas/shared/orders-events';
 import { idempotencyKeyOf, type CloudEvent } from '../../lambdas/shared/envelope';
+import { IdempotencyOutcome } from '../../lambdas/shared/tables';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, getItem } from './support/aws';
 import { cloudEvent, failedSequenceNumbers, kinesisEvent, lambdaContext, recordsOf } from './support/events';
@@ -51,6 +52,9 @@ test('an out-of-order event in the same batch is stale and does not win', async 
   assert.equal((await getItem(pipeline.settings.stateTableName!, 'o-2'))?.status, 'shipped');
   assert.equal(batchCounts(mark).EventsStale, 1);
   assert.equal(batchCounts(mark).EventsProcessed, 1);
+  // Each key says what its event did: the reconciliation checks per-key order event by event with it.
+  const outcomes = await Promise.all(events.map(async (e) => (await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(e)))?.outcome));
+  assert.deepEqual(outcomes, [IdempotencyOutcome.Processed, IdempotencyOutcome.Stale]);
 });
 
 test('a late event in a later batch is stale, acknowledged once, and never overwrites newer state', async () => {
@@ -61,6 +65,7 @@ test('a late event in a later batch is stale, acknowledged once, and never overw
   assert.equal(lastCounts().EventsStale, 1);
   const state = await getItem(pipeline.settings.stateTableName!, 'o-3');
   assert.deepEqual([state?.status, state?.version], ['delivered', 1]);
+  assert.equal((await getItem(pipeline.settings.idempotencyTableName, idempotencyKeyOf(late)))?.outcome, IdempotencyOutcome.Stale);
   await pipeline.processor()(kinesisEvent(recordsOf([late])), lambdaContext());
   assert.equal(lastCounts().EventsDuplicate, 1, 'the stale event is remembered like any other');
 });

@@ -18,6 +18,7 @@ import { spikeSchema, windowsSchema, type WindowsConfig } from '../../lambdas/sh
 import { createProcessor, defaultClients } from '../../lambdas/processor/processor';
 import type { CloserReport } from '../../lambdas/processor/windows/closer';
 import { TestStream } from '../client/support/kinesis-streams';
+import { listShards, mergeShards, splitShard } from '../../local/event-source/test-kit';
 import { drainQueue, getItem, sns } from './support/aws';
 import { cloudEvent, kinesisEvent, kinesisRecord, lambdaContext } from './support/events';
 import { createTestPipeline, silentLogger, type TestPipeline } from './support/pipeline';
@@ -38,14 +39,14 @@ after(async () => {
   kinesis.destroy();
 });
 
-async function windowedPipeline(name: string, windows: Partial<WindowsConfig> = {}, spike = { minimumVolume: 5, factor: 3 }): Promise<TestPipeline> {
+async function windowedPipeline(name: string, windows: Partial<WindowsConfig> = {}, spike = { minimumVolume: 5, factor: 3 }, streamName = stream.streamName): Promise<TestPipeline> {
   return createTestPipeline(name, returns(sns), {
     withTopic: true,
     dueIndex: true,
     settings: {
       windowsConfigJson: JSON.stringify(windowsSchema.parse({ keyField: 'sku', sumFields: ['amount'], topField: 'reason', idleTimeoutSeconds: 60, ...windows })),
       spikeConfigJson: JSON.stringify(spikeSchema.parse(spike)),
-      streamName: stream.streamName,
+      streamName,
     },
   });
 }
@@ -228,5 +229,41 @@ test('with no traffic at all the schedule still closes windows: the watermark fo
     assert.equal(again.windowsClosed, 0, 'a result is written once');
   } finally {
     await pipeline.cleanup();
+  }
+});
+
+test('across a reshard of the real stream the watermark keeps advancing: a closed parent holds it until a child is processed, then hands over (split, then merge)', async () => {
+  const resharded = await TestStream.create('windows-reshard', 1);
+  const pipeline = await windowedPipeline('win-reshard', {}, undefined, resharded.streamName);
+  const close = async (): Promise<CloserReport> => (await processor(pipeline)(scheduled(), lambdaContext())) as CloserReport;
+  const processOn = async (shardId: string, events: CloudEvent[]) =>
+    assert.deepEqual(await processor(pipeline)(kinesisEvent(events.map((e) => onShard(e, shardId))), lambdaContext()), { batchItemFailures: [] });
+  try {
+    const [parent] = (await listShards(resharded.client, resharded.streamName)).map((s) => s.ShardId as string);
+    await processOn(parent as string, [returned('sku-rs', T0 + 100_000), returned('sku-rs', T0 + 700_000)]);
+    assert.equal((await close()).watermark, T0 + 640_000, "the parent's largest event time minus the 60 s bound");
+
+    const [left, right] = await splitShard(resharded.client, resharded.streamName, parent as string);
+    const held = await close();
+    assert.equal(held.watermark, T0 + 640_000, 'closed but no child processed yet: the parent may still have records to give, it holds the watermark');
+    assert.equal(held.windowsClosed, 0);
+
+    await processOn(left, [returned('sku-rs', T0 + 1_500_000)]);
+    const handedOver = await close();
+    assert.equal(handedOver.watermark, T0 + 1_440_000, 'the parent handed over to its processed child (the other child, never processed, holds nothing)');
+    assert.equal(handedOver.windowsClosed, 1, "the parent's window [T0, T0+600 s) is final now");
+    assert.equal((await resultItem(pipeline, 'sku-rs', T0))?.count, 1);
+
+    await processOn(right, [returned('sku-rs', T0 + 1_600_000)]);
+    assert.equal((await close()).watermark, T0 + 1_440_000, 'both children hold it now: the smaller of the two');
+    const merged = await mergeShards(resharded.client, resharded.streamName, left, right);
+    await processOn(merged, [returned('sku-rs', T0 + 2_500_000)]);
+    const afterMerge = await close();
+    assert.equal(afterMerge.watermark, T0 + 2_440_000, 'both merged parents handed over to their processed child');
+    assert.ok(afterMerge.windowsClosed >= 1, 'the windows behind the new watermark closed');
+    assert.ok(afterMerge.watermarkLagMs < Date.now() - T0, 'the lag shrank as event time moved on');
+  } finally {
+    await pipeline.cleanup();
+    await resharded.delete();
   }
 });

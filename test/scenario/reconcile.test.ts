@@ -10,9 +10,9 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { emulatorEndpointsFromEnv, endpointEnv, startEmulators, type RunningEmulators } from '../../local/emulators';
 import { POISON_RECORD_KIND, POISON_RECORD_VERSION, PoisonReason, type PoisonRecordMessage } from '../../lambdas/shared/dlq-message';
-import { idempotencyStorageKey as storageKey } from '../../lambdas/shared/tables';
+import { IdempotencyOutcome, idempotencyStorageKey as storageKey } from '../../lambdas/shared/tables';
 import { Ledger } from '../../scenario/judge/ledger';
-import { readDlq, readIdempotency, scanByPrefix } from '../../scenario/aws/stores';
+import { readDlq, readIdempotencyKeys, scanByPrefix } from '../../scenario/aws/stores';
 import { reconcilePipeline, type ReconcileOptions } from '../../scenario/judge/reconcile-pipeline';
 import { ordersJudge, type OrderState } from '../../scenario/workloads/orders';
 import { telemetryJudge } from '../../scenario/workloads/telemetry';
@@ -75,18 +75,23 @@ function poisonMessage(ledger: Ledger): PoisonRecordMessage {
 }
 
 /** Writes what a correct processor leaves behind: completed keys, newest state, poison in the DLQ. */
+/** What each event of buildLedger() did, by its number: B's out-of-order "created" (3) was kept out. */
+const CORRECT_OUTCOMES: Readonly<Record<string, IdempotencyOutcome>> = { 1: IdempotencyOutcome.Processed, 2: IdempotencyOutcome.Processed, 3: IdempotencyOutcome.Stale, 4: IdempotencyOutcome.Processed };
+
+async function writeKey(n: number, outcome: IdempotencyOutcome | undefined): Promise<void> {
+  await ddb.send(new PutCommand({ TableName: idempotencyTable, Item: { pk: storageKey(`${source}#${runId}-${n}`), status: 'COMPLETED', expiresAt: 4_000_000_000, ...(outcome ? { outcome } : {}) } }));
+}
+
 async function writeCorrectOutcome(ledger: Ledger): Promise<void> {
-  for (const key of new Set(ledger.events.map((e) => e.idempotencyKey))) {
-    await ddb.send(new PutCommand({ TableName: idempotencyTable, Item: { pk: storageKey(key), status: 'COMPLETED', expiresAt: 4_000_000_000 } }));
-  }
+  for (const n of new Set(ledger.events.map((e) => Number(e.event.id.slice(e.event.id.lastIndexOf('-') + 1))))) await writeKey(n, CORRECT_OUTCOMES[n]);
   await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-A`, version: 1, status: 'paid', eventId: `${runId}-2` } }));
   await ddb.send(new PutCommand({ TableName: stateTable, Item: { pk: `order-${runId}-B`, version: 1, status: 'paid', eventId: `${runId}-4` } }));
   await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify(poisonMessage(ledger)) }));
 }
 
 async function observeAndReconcile(ledger: Ledger) {
-  const [idempotency, dlq, items] = await Promise.all([
-    readIdempotency(ddb, idempotencyTable, source),
+  const [keys, dlq, items] = await Promise.all([
+    readIdempotencyKeys(ddb, idempotencyTable, source),
     readDlq(sqs, dlqUrl),
     scanByPrefix(ddb, stateTable, `order-${runId}-`),
   ]);
@@ -98,7 +103,7 @@ async function observeAndReconcile(ledger: Ledger) {
     action: 'orders',
     events: ledger.events,
     poison: ledger.poison,
-    observed: { idempotency, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable },
+    observed: { idempotency: keys.statuses, outcomes: keys.outcomes, poisonMessages: dlq.poison, onFailure: dlq.onFailure, unreadableDlqMessages: dlq.unreadable },
     storageKey,
     judge: ordersJudge(state),
   };
@@ -144,6 +149,48 @@ describe('scenario reconciliation against DynamoDB Local and SQS', () => {
     assert.equal(result.counts.lost, 0);
     assert.equal(result.counts.poisonInDlq, 1);
     assert.equal(result.poison[0]?.reason, PoisonReason.InvalidEnvelope);
+    assert.deepEqual([result.counts.orderKeysChecked, result.counts.outOfPutOrder], [2, 0], 'both orders applied in put order, event by event');
+    assert.ok(!result.caveats.some((c) => c.includes('record no outcome')), result.caveats.join('\n'));
+  });
+
+  it('an order whose newer event was applied before an older one is named event by event, as not applied in put order', async () => {
+    // What reading a child shard before its parent was finished leaves: A's "paid" (2, on the child) was
+    // applied first, so its "created" (1, put before it, still on the parent) came too late and was kept out.
+    await writeKey(1, IdempotencyOutcome.Stale);
+    try {
+      const result = await observeAndReconcile(ledger);
+      assert.equal(result.counts.outOfPutOrder, 1);
+      const named = result.problems.filter((p) => p.includes('not applied in put order'));
+      assert.deepEqual(named.length, 1, result.problems.join('\n'));
+      assert.ok(named[0]?.includes(`${runId}-1`) && named[0].includes('expected applied') && named[0].includes('STALE'), named[0]);
+      assert.deepEqual(result.events.filter((e) => e.verdict === 'out-of-put-order').map((e) => e.subject), [`order-${runId}-A`]);
+      assert.equal(result.counts.lost, 0, 'not a lost event: its key is completed');
+    } finally {
+      await writeKey(1, IdempotencyOutcome.Processed);
+    }
+  });
+
+  it('an older event applied after a newer one of its key (kept out in put order) is named too', async () => {
+    await writeKey(3, IdempotencyOutcome.Processed);
+    try {
+      const result = await observeAndReconcile(ledger);
+      assert.equal(result.counts.outOfPutOrder, 1);
+      assert.ok(result.problems.some((p) => p.includes(`${runId}-3`) && p.includes('expected stale') && p.includes('PROCESSED')), result.problems.join('\n'));
+    } finally {
+      await writeKey(3, IdempotencyOutcome.Stale);
+    }
+  });
+
+  it('keys that record no outcome are said to limit the order check, not passed silently', async () => {
+    await writeKey(1, undefined);
+    try {
+      const result = await observeAndReconcile(ledger);
+      assert.deepEqual(result.problems, []);
+      assert.equal(result.counts.orderKeysChecked, 1, 'order A is not checked event by event');
+      assert.match(result.caveats.join(' '), /record no outcome/);
+    } finally {
+      await writeKey(1, IdempotencyOutcome.Processed);
+    }
   });
 
   it('reading the DLQ leaves its messages there for the operator', async () => {

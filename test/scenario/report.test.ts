@@ -115,17 +115,38 @@ describe('scenario HTML report', () => {
 
 describe('scenario timeline', () => {
   it('puts the consumer outage first, long enough to breach the latency objective, then the DynamoDB outage', () => {
-    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60 }, [5000, 3000]);
-    const { consumerOutage, dynamodbOutage } = timeline.windows;
-    assert.ok(consumerOutage && dynamodbOutage);
+    const timeline = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 75, steps: { ...DEFAULT_OPTIONS.steps, reshard: false } }, [5000, 3000]);
+    const { consumerOutage, dynamodbOutage, kinesisOutage } = timeline.windows;
+    assert.ok(consumerOutage && dynamodbOutage && kinesisOutage);
     assert.ok(consumerOutage.endMs - consumerOutage.startMs >= 10_000);
     assert.ok(dynamodbOutage.startMs > consumerOutage.endMs);
-    assert.ok(dynamodbOutage.endMs <= 60_000 * 0.85);
+    // The Kinesis outage comes last, one latency objective after the DynamoDB outage, for its configured length.
+    assert.equal(kinesisOutage.startMs, dynamodbOutage.endMs + 5000);
+    assert.equal(kinesisOutage.endMs - kinesisOutage.startMs, DEFAULT_OPTIONS.kinesisOutageSeconds * 1000);
+    assert.ok(kinesisOutage.endMs <= 75_000 * 0.85);
+  });
+
+  it('puts the reshard after the DynamoDB outage, with load after the merge, and sizes it by --reshard-seconds', () => {
+    const withoutKinesisOutage = { ...DEFAULT_OPTIONS.steps, kinesisOutage: false };
+    const { dynamodbOutage, reshard } = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, steps: withoutKinesisOutage }, [5000, 3000]).windows;
+    assert.ok(dynamodbOutage && reshard);
+    assert.ok(reshard.startMs >= dynamodbOutage.endMs);
+    assert.equal(reshard.endMs - reshard.startMs, 6000, 'by default 10% of the load, at least 6 s');
+    assert.ok(reshard.endMs <= 60_000 * 0.85, 'the merged shards take load before the end');
+    const longer = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 60, reshardSeconds: 9, steps: withoutKinesisOutage }, [5000]).windows.reshard;
+    assert.equal(longer && longer.endMs - longer.startMs, 9000);
+  });
+
+  it('fits every step of the default run (npm start with no options) before 85% of its load', () => {
+    const { loadMs, windows } = planTimeline(DEFAULT_OPTIONS, [5000, 3000]);
+    const ends = Object.values(windows).map((w) => w.endMs);
+    assert.equal(ends.length, 4, 'consumer outage, DynamoDB outage, Kinesis outage and reshard all placed');
+    assert.ok(Math.max(...ends) <= loadMs * 0.85);
   });
 
   it('refuses a duration too short for the enabled outages, and says what to change', () => {
     assert.throws(() => planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10 }, [5000]), /--duration 10s is too short/);
-    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false } }, [5000]);
+    const withoutOutages = planTimeline({ ...DEFAULT_OPTIONS, durationSeconds: 10, steps: { ...DEFAULT_OPTIONS.steps, consumerOutage: false, dynamodbOutage: false, kinesisOutage: false, reshard: false } }, [5000]);
     assert.equal(withoutOutages.windows.consumerOutage, undefined);
   });
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../lib/config';
-import { PIPELINE_ACKNOWLEDGEMENTS } from '../../lib/nag-suppressions';
+import { PIPELINE_ACKNOWLEDGEMENTS } from '../../lib/constructs/nag-acknowledgements';
 import { synthStack, type Synthesized } from './synth';
 
 interface Violation {

@@ -4,9 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ReportData } from '../summary';
+import { windowLine, type ReportData } from '../summary';
 import type { PipelineReconciliation } from '../../judge/reconcile-pipeline';
 import { SCENARIO_STEPS } from '../../steps';
+import { producerTable } from '../producer-summary';
 import { workloadFor } from '../../workloads';
 import { escapeXml as esc, lineChart, stateTimeline, type Band, type StateRow } from './svg';
 import { windowedSections } from './windows';
@@ -75,6 +76,8 @@ function countsTable(pipelines: readonly PipelineReconciliation[], completed: bo
     ['older than stored state, kept out', (p) => p.counts.staleAcknowledged, 'none'],
     [unaccounted, (p) => p.counts.lost, completed ? 'zero' : 'none'],
     ['applied twice', (p) => p.counts.appliedTwice, 'zero'],
+    ['entities checked for per-key order, event by event', (p) => p.counts.orderKeysChecked, 'none'],
+    ['events not applied in put order', (p) => p.counts.outOfPutOrder, 'zero'],
     ['still pending', (p) => p.counts.pending, 'zero'],
     ['applied, completion unrecorded (see note)', (p) => p.counts.completionUnrecorded, 'none'],
     ['poison records put', (p) => p.counts.poisonPut, 'none'],
@@ -88,7 +91,7 @@ function countsTable(pipelines: readonly PipelineReconciliation[], completed: bo
     .map(([label, get, rule]) => {
       const cells = pipelines.map((p) => {
         const v = get(p);
-        const cls = rule === 'zero' ? (v === 0 ? 'good' : 'bad') : '';
+        const cls = rule === 'zero' && v !== undefined ? (v === 0 ? 'good' : 'bad') : '';
         return `<td class="${cls}">${v === undefined ? '–' : v}</td>`;
       });
       return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
@@ -190,12 +193,13 @@ export function renderReport(data: ReportData): string {
 <span class="muted">&nbsp;${esc(s.startedAt)} → ${esc(s.endedAt)}</span></p>
 <p class="muted">${o.ratePerSecond} events/s per pipeline for ${o.durationSeconds} s on ${esc(o.pipelines.join(', '))};
 steps: ${esc(enabledSteps.join(', ') || 'none')}; time scale ${o.timeScale}× (a ${60} s alarm period lasts ${(60 / o.timeScale).toFixed(1)} s); seed ${o.seed}.
-Windows: ${s.windows.map((w) => `${esc(w.label)} ${((w.startAt - data.loadStartedAt) / 1000).toFixed(1)}–${w.endAt ? ((w.endAt - data.loadStartedAt) / 1000).toFixed(1) : '…'} s`).join('; ') || 'none'}.</p>
+Windows: ${s.windows.map((w) => esc(windowLine(w, new Date(data.loadStartedAt).toISOString()))).join('; ') || 'none'}.</p>
 ${problems}
 <h2>Reconciliation</h2>
 <p>Every event the producer put, matched against the idempotency table, the state table, the alerts topic and the dead-letter queue.</p>
 ${data.reconciliation ? countsTable(data.reconciliation.pipelines, s.completed) : '<p class="muted">Not reconciled (the run stopped before).</p>'}
 ${s.caveats.map((c) => `<p class="muted">Note: ${esc(c)}</p>`).join('\n')}
+${producerTable(s.pipelines)}
 <h2>Latency</h2>
 ${latencyTable}
 ${charts.join('\n')}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, DeregisterStreamConsumerCommand, DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, PutRecordCommand, PutRecordsCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import {
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
@@ -61,6 +61,17 @@ export class Resources {
     for (;;) {
       const summary = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
       if (summary?.StreamStatus === 'ACTIVE' && summary.StreamARN) return { name, arn: summary.StreamARN };
+      await sleep(100);
+    }
+  }
+
+  /** An enhanced fan-out consumer of the stream (RegisterStreamConsumer), once ACTIVE. */
+  async consumer(streamArn: string, consumerName: string): Promise<{ name: string; arn: string }> {
+    const { kinesis } = this.target;
+    const arn = (await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumerName }))).Consumer?.ConsumerARN as string;
+    this.cleanups.push(() => kinesis.send(new DeregisterStreamConsumerCommand({ ConsumerARN: arn })));
+    for (;;) {
+      if ((await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: arn }))).ConsumerDescription?.ConsumerStatus === 'ACTIVE') return { name: consumerName, arn };
       await sleep(100);
     }
   }

@@ -1,10 +1,11 @@
 /**
- * The cdk-nag (AwsSolutions) findings this stack accepts, each with its reason. Anything not
- * acknowledged here fails `cdk synth` (bin/app.ts) and the nag test (test/stack/nag.test.ts).
+ * The cdk-nag (AwsSolutions) findings a pipeline accepts, each with its reason. `EventPipeline`
+ * acknowledges them on its own resources, so a pipeline is nag-clean in any app, ours or a user's.
+ * Anything not acknowledged here fails `cdk synth` (bin/app.ts) and the nag test (test/stack/nag.test.ts).
  */
 import { Validations } from 'aws-cdk-lib';
-import type { EventPipeline } from './constructs/event-pipeline';
-import { PROCESSOR_RUNTIME } from './constructs/processor-function';
+import type { IConstruct } from 'constructs';
+import { PROCESSOR_RUNTIME } from './processor-function';
 
 export interface NagAcknowledgement {
   readonly id: string;
@@ -35,12 +36,17 @@ export const PIPELINE_ACKNOWLEDGEMENTS = {
   ],
 } as const satisfies Record<string, readonly NagAcknowledgement[]>;
 
-export function applyNagSuppressions(pipelines: Iterable<EventPipeline>): void {
-  for (const p of pipelines) {
-    acknowledge(p.deadLetterQueue, PIPELINE_ACKNOWLEDGEMENTS.deadLetterQueue);
-    acknowledge(p.processor, PIPELINE_ACKNOWLEDGEMENTS.processor);
-    acknowledge(p.stream, PIPELINE_ACKNOWLEDGEMENTS.stream);
-  }
+/** The resources of a pipeline the acknowledgements are about. */
+export interface AcknowledgedResources {
+  readonly deadLetterQueue: IConstruct;
+  readonly processor: IConstruct;
+  readonly stream: IConstruct;
+}
+
+export function acknowledgePipelineFindings(p: AcknowledgedResources): void {
+  acknowledge(p.deadLetterQueue, PIPELINE_ACKNOWLEDGEMENTS.deadLetterQueue);
+  acknowledge(p.processor, PIPELINE_ACKNOWLEDGEMENTS.processor);
+  acknowledge(p.stream, PIPELINE_ACKNOWLEDGEMENTS.stream);
 }
 
 function acknowledge(scope: Parameters<typeof Validations.of>[0], acks: readonly NagAcknowledgement[]): void {
