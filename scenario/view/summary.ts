@@ -91,6 +91,8 @@ export function windowedLines(w: WindowedEvidence): string[] {
   ];
   if (w.idleShard) lines.push(`    idle shard ${w.idleShard.shardId}: the watermark went ${seconds(w.idleShard.watermarkPastIdleMs)} past it while another shard held it; ${w.idleShard.windowsClosedWhileIdle} window(s) it would have held closed`);
   return lines;
+}
+
 /** A window as the summary lists it: its label, when it started and ended, and what it did. */
 export function windowLine(w: ExecutedWindow, loadStartedAt: string | undefined): string {
   const origin = loadStartedAt === undefined ? w.startAt : Date.parse(loadStartedAt);
