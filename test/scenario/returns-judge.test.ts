@@ -148,6 +148,10 @@ describe('returns judge', () => {
     const { ledger, facts, observed } = scenario();
     assert.ok(judge(ledger, facts, { ...observed, tooLateInDlq: new Map() }).problems.some((p) => /too-late event .* not in the DLQ/.test(p)));
     assert.ok(judge(ledger, facts, { ...observed, tooLateMetric: 0 }).problems.some((p) => /EventsTooLate metric: expected 1, found 0/.test(p)));
+    // A too-late event met twice (a producer duplicate, a redelivery) is counted twice by the metric: reported, not failed.
+    const twice = judge(ledger, facts, { ...observed, tooLateMetric: 2 });
+    assert.ok(!twice.problems.some((p) => /EventsTooLate/.test(p)));
+    assert.ok(twice.caveats.some((c) => /EventsTooLate counted 2 records for 1 too-late event/.test(c)));
     const results = observed.results.map((r) => (r.key === OTHER_SKU && r.start === T0 ? { ...r, tooLate: 0 } : r));
     assert.ok(judge(ledger, facts, { ...observed, results }).problems.some((p) => /window sku-r1-002 .*1 too late/.test(p)));
   });
