@@ -7,10 +7,11 @@
  * grace period): subscribers drop the repeat by its `alertId`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateTable } from '../../shared/tables';
 import type { DynamoUsage } from '../dynamo';
 import { describeError } from '../errors';
+import { dueItems } from './due-index';
 import { alertItemKey, PENDING_ALERTS_BUCKET, type WindowAlert } from './window-items';
 
 /** How long a pending alert is left to the invocation that raised it before the closer publishes it. */
@@ -81,21 +82,8 @@ export async function publishAlerts(alerts: readonly WindowAlert[], deliver: Del
 /** Alerts still pending after the grace period (for the closer): a Query on the due index. */
 export async function pendingAlerts(ctx: OutboxContext): Promise<WindowAlert[]> {
   const alerts: WindowAlert[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.stateTable,
-        IndexName: StateTable.dueIndex.name,
-        KeyConditionExpression: '#bucket = :alerts AND #dueAt <= :before',
-        ExpressionAttributeNames: { '#bucket': StateTable.dueIndex.partitionKey, '#dueAt': StateTable.dueIndex.sortKey },
-        ExpressionAttributeValues: { ':alerts': PENDING_ALERTS_BUCKET, ':before': ctx.now() - OUTBOX_GRACE_MS },
-        ExclusiveStartKey,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    ctx.usage.record(out.ConsumedCapacity ? [out.ConsumedCapacity] : undefined);
-    for (const item of out.Items ?? []) {
+  for await (const items of dueItems(ctx, PENDING_ALERTS_BUCKET, ctx.now() - OUTBOX_GRACE_MS)) {
+    for (const item of items) {
       if (typeof item.alert !== 'object' || item.alert === null) continue;
       if (typeof item.attempts === 'number' && item.attempts >= MAX_ATTEMPTS) {
         ctx.logger.error('window alert could not be published after many attempts; left pending for an operator', { alertId: (item.alert as WindowAlert).alertId, attempts: item.attempts });
@@ -103,7 +91,6 @@ export async function pendingAlerts(ctx: OutboxContext): Promise<WindowAlert[]> 
       }
       alerts.push(item.alert as WindowAlert);
     }
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return alerts;
 }

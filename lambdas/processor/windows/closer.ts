@@ -14,7 +14,7 @@
  * 4. Emits WindowsClosed and WatermarkLag.
  */
 import { ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WindowedAction } from '../../actions/action';
 import { StateTable } from '../../shared/tables';
@@ -24,6 +24,7 @@ import { forEachWithConcurrency } from '../key-group';
 import { nextStateItem, versionGuard } from '../state-versioning';
 import { topValues } from './aggregate';
 import { pendingAlerts, publishAlerts, type Deliver } from './alerts-outbox';
+import { dueItems } from './due-index';
 import { pipelineWatermark, type ShardInfo } from './watermark';
 import { closesAt, windowEnd, type WindowSpec } from './window-math';
 import {
@@ -121,23 +122,10 @@ async function advanceWatermark(ctx: CloserContext): Promise<number> {
 async function dueWindowKeys(watermark: number, ctx: CloserContext): Promise<string[]> {
   const keys: string[] = [];
   for (const bucket of allOpenWindowsBuckets()) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await ctx.ddb.send(
-        new QueryCommand({
-          TableName: ctx.stateTable,
-          IndexName: StateTable.dueIndex.name,
-          KeyConditionExpression: '#bucket = :bucket AND #dueAt <= :watermark',
-          ExpressionAttributeNames: { '#bucket': StateTable.dueIndex.partitionKey, '#dueAt': StateTable.dueIndex.sortKey },
-          ExpressionAttributeValues: { ':bucket': bucket, ':watermark': watermark },
-          ExclusiveStartKey,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      ctx.usage.record(out.ConsumedCapacity ? [out.ConsumedCapacity] : undefined);
-      for (const item of out.Items ?? []) keys.push(String(item[StateTable.partitionKey]));
-      ExclusiveStartKey = keys.length < MAX_WINDOWS_PER_RUN ? out.LastEvaluatedKey : undefined;
-    } while (ExclusiveStartKey);
+    for await (const items of dueItems(ctx, bucket, watermark)) {
+      for (const item of items) keys.push(String(item[StateTable.partitionKey]));
+      if (keys.length >= MAX_WINDOWS_PER_RUN) break;
+    }
   }
   return keys.slice(0, MAX_WINDOWS_PER_RUN);
 }
